@@ -1,0 +1,60 @@
+# oxmcp: `make run` (start the example server) and `make test` (build and run every test).
+# Everything this needs beyond Rust, Python 3.11 and pip is installed into .venv/ and .tools/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.oxmcp-built
+DEPS_STAMP := $(VENV)/.deps-installed
+RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml crates/oxmcp-core/Cargo.toml pyproject.toml
+
+# Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
+DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6"
+
+.PHONY: help run test test-rust test-python bench lint fmt build clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(DEPS_STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet $(DEV_DEPS)
+	touch $@
+
+$(STAMP): $(DEPS_STAMP) $(RUST_SOURCES)
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin develop --release --quiet
+	touch $@
+
+build: $(STAMP) ## Build the native module into .venv (once; rebuilt when Rust sources change)
+
+run: build ## Build and start the example server (examples/quickstart.py) on stdio
+	@echo "oxmcp: serving examples/quickstart.py over stdio (Ctrl-C to stop)." >&2
+	@echo "Connect a client with: {\"command\": \"$(abspath $(PY))\", \"args\": [\"$(abspath examples/quickstart.py)\"]}" >&2
+	@$(PY) examples/quickstart.py
+
+test: build test-rust test-python ## Build and run every test (cargo test + pytest)
+
+test-rust:
+	cargo test -p oxmcp-core --quiet
+
+test-python: build
+	$(PY) -m pytest -q
+
+bench: build ## Compare oxmcp with the official Python SDK (prints ratios; writes bench/results.md)
+	cargo build --release -p oxmcp-bench-driver --quiet
+	$(PY) bench/run.py
+
+lint: $(DEPS_STAMP) ## rustfmt, clippy -D warnings, ruff
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check python tests examples bench
+
+fmt: $(DEPS_STAMP) ## Format Rust and Python
+	cargo fmt --all
+	$(VENV)/bin/ruff check --fix python tests examples bench
+
+clean: ## Remove build products (keeps .venv and .tools)
+	cargo clean
+	rm -f $(STAMP)

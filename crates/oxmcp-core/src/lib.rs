@@ -1,0 +1,13 @@
+//! oxmcp-core: the Model Context Protocol engine behind oxmcp.
+//!
+//! - [`jsonrpc`]: JSON-RPC 2.0 framing, ids, errors.
+//! - [`protocol`]: protocol revisions and era rules.
+//! - [`server`]: catalog, the [`server::Handler`] trait, sessions and dispatch.
+//! - [`transport`]: stdio and in-memory transports.
+//!
+//! No PyO3 here: the Python bindings live in the root crate and implement [`server::Handler`].
+
+pub mod jsonrpc;
+pub mod protocol;
+pub mod server;
+pub mod transport;

@@ -1,0 +1,292 @@
+//! What the server offers: tools, resources, resource templates and prompts, in registration order.
+//!
+//! Each entry keeps the exact JSON definition that the list methods return, and a `handle` that the
+//! `Handler` uses to find the code behind it. A `Catalog` is immutable once shared: changes build a
+//! new one (copy on write), so readers never lock for longer than an `Arc` clone.
+
+use super::arguments::ArgumentSchema;
+use super::uri_template::UriTemplate;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub struct ToolSpec {
+    pub name: String,
+    /// The `Tool` object as `tools/list` returns it (name, description, inputSchema, ...).
+    pub definition: Value,
+    pub arguments: ArgumentSchema,
+    pub handle: u64,
+}
+
+impl ToolSpec {
+    /// Builds a tool from its definition; `drop_unknown` drops arguments the schema does not declare.
+    pub fn new(definition: Value, handle: u64, drop_unknown: bool) -> Result<Self, String> {
+        let name = required_str(&definition, "name", "tool")?;
+        validate_tool_name(&name)?;
+        let schema = definition
+            .get("inputSchema")
+            .filter(|s| s.is_object())
+            .ok_or_else(|| format!("tool {name:?} needs an inputSchema object"))?;
+        if schema.get("type").and_then(Value::as_str) != Some("object") {
+            return Err(format!("tool {name:?}: inputSchema must have \"type\": \"object\""));
+        }
+        let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
+        Ok(ToolSpec { name, definition, arguments, handle })
+    }
+}
+
+/// Tool names: 1-128 characters from `[A-Za-z0-9_.-]` (the spec's SHOULD, enforced so that every
+/// client accepts our tools).
+fn validate_tool_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid tool name {name:?}: use 1-128 characters from A-Z a-z 0-9 _ - ."))
+    }
+}
+
+pub struct ResourceSpec {
+    pub uri: String,
+    pub definition: Value,
+    pub handle: u64,
+}
+
+impl ResourceSpec {
+    pub fn new(definition: Value, handle: u64) -> Result<Self, String> {
+        let uri = required_str(&definition, "uri", "resource")?;
+        required_str(&definition, "name", "resource")?;
+        Ok(ResourceSpec { uri, definition, handle })
+    }
+}
+
+pub struct TemplateSpec {
+    pub template: UriTemplate,
+    pub definition: Value,
+    pub handle: u64,
+}
+
+impl TemplateSpec {
+    pub fn new(definition: Value, handle: u64) -> Result<Self, String> {
+        let raw = required_str(&definition, "uriTemplate", "resource template")?;
+        required_str(&definition, "name", "resource template")?;
+        let template = UriTemplate::parse(&raw)?;
+        Ok(TemplateSpec { template, definition, handle })
+    }
+}
+
+pub struct PromptSpec {
+    pub name: String,
+    pub definition: Value,
+    /// Names of required arguments, checked before the handler runs.
+    pub required: Vec<String>,
+    pub handle: u64,
+}
+
+impl PromptSpec {
+    pub fn new(definition: Value, handle: u64) -> Result<Self, String> {
+        let name = required_str(&definition, "name", "prompt")?;
+        let required = definition
+            .get("arguments")
+            .and_then(Value::as_array)
+            .map(|args| {
+                args.iter()
+                    .filter(|a| a.get("required").and_then(Value::as_bool).unwrap_or(false))
+                    .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(PromptSpec { name, definition, required, handle })
+    }
+}
+
+fn required_str(def: &Value, key: &str, what: &str) -> Result<String, String> {
+    def.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| format!("a {what} definition needs a non-empty {key:?} string"))
+}
+
+/// An ordered collection with lookup by key.
+struct Ordered<T> {
+    items: Vec<Arc<T>>,
+    index: HashMap<String, usize>,
+}
+
+// Manual impl: cloning shares the items (Arc), so `T` itself need not be Clone.
+impl<T> Clone for Ordered<T> {
+    fn clone(&self) -> Self {
+        Ordered { items: self.items.clone(), index: self.index.clone() }
+    }
+}
+
+impl<T> Default for Ordered<T> {
+    fn default() -> Self {
+        Ordered { items: Vec::new(), index: HashMap::new() }
+    }
+}
+
+impl<T> Ordered<T> {
+    /// Inserts or replaces (keeping the original position, so list order stays stable).
+    fn upsert(&mut self, key: String, item: T) {
+        match self.index.get(&key) {
+            Some(&i) => self.items[i] = Arc::new(item),
+            None => {
+                self.index.insert(key, self.items.len());
+                self.items.push(Arc::new(item));
+            }
+        }
+    }
+    fn remove(&mut self, key: &str) -> bool {
+        let Some(i) = self.index.remove(key) else { return false };
+        self.items.remove(i);
+        for v in self.index.values_mut() {
+            if *v > i {
+                *v -= 1;
+            }
+        }
+        true
+    }
+    fn get(&self, key: &str) -> Option<&Arc<T>> {
+        self.index.get(key).map(|&i| &self.items[i])
+    }
+}
+
+/// Everything the server offers, as one immutable snapshot.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    tools: Ordered<ToolSpec>,
+    resources: Ordered<ResourceSpec>,
+    templates: Ordered<TemplateSpec>,
+    prompts: Ordered<PromptSpec>,
+}
+
+impl Catalog {
+    pub fn add_tool(&mut self, spec: ToolSpec) {
+        self.tools.upsert(spec.name.clone(), spec);
+    }
+    pub fn remove_tool(&mut self, name: &str) -> bool {
+        self.tools.remove(name)
+    }
+    pub fn tool(&self, name: &str) -> Option<&Arc<ToolSpec>> {
+        self.tools.get(name)
+    }
+    pub fn tools(&self) -> &[Arc<ToolSpec>] {
+        &self.tools.items
+    }
+
+    pub fn add_resource(&mut self, spec: ResourceSpec) {
+        self.resources.upsert(spec.uri.clone(), spec);
+    }
+    pub fn remove_resource(&mut self, uri: &str) -> bool {
+        self.resources.remove(uri)
+    }
+    pub fn resources(&self) -> &[Arc<ResourceSpec>] {
+        &self.resources.items
+    }
+
+    pub fn add_template(&mut self, spec: TemplateSpec) {
+        let key = spec.definition["uriTemplate"].as_str().unwrap_or_default().to_string();
+        self.templates.upsert(key, spec);
+    }
+    pub fn remove_template(&mut self, uri_template: &str) -> bool {
+        self.templates.remove(uri_template)
+    }
+    pub fn templates(&self) -> &[Arc<TemplateSpec>] {
+        &self.templates.items
+    }
+
+    pub fn add_prompt(&mut self, spec: PromptSpec) {
+        self.prompts.upsert(spec.name.clone(), spec);
+    }
+    pub fn remove_prompt(&mut self, name: &str) -> bool {
+        self.prompts.remove(name)
+    }
+    pub fn prompt(&self, name: &str) -> Option<&Arc<PromptSpec>> {
+        self.prompts.get(name)
+    }
+    pub fn prompts(&self) -> &[Arc<PromptSpec>] {
+        &self.prompts.items
+    }
+
+    /// Finds what serves a URI: an exact resource first, then templates in registration order.
+    pub fn resolve_resource(&self, uri: &str) -> Option<ResourceTarget> {
+        if let Some(r) = self.resources.get(uri) {
+            return Some(ResourceTarget::Static(r.clone()));
+        }
+        self.templates
+            .items
+            .iter()
+            .find_map(|t| t.template.matches(uri).map(|vars| ResourceTarget::Template(t.clone(), vars)))
+    }
+}
+
+/// What a `resources/read` resolved to.
+#[derive(Clone)]
+pub enum ResourceTarget {
+    Static(Arc<ResourceSpec>),
+    /// A template and the variables read from the URI.
+    Template(Arc<TemplateSpec>, Map<String, Value>),
+}
+
+impl ResourceTarget {
+    pub fn handle(&self) -> u64 {
+        match self {
+            ResourceTarget::Static(r) => r.handle,
+            ResourceTarget::Template(t, _) => t.handle,
+        }
+    }
+    pub fn definition(&self) -> &Value {
+        match self {
+            ResourceTarget::Static(r) => &r.definition,
+            ResourceTarget::Template(t, _) => &t.definition,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tool(name: &str, handle: u64) -> ToolSpec {
+        ToolSpec::new(json!({"name": name, "inputSchema": {"type": "object"}}), handle, true).unwrap()
+    }
+
+    #[test]
+    fn keeps_order_and_replaces_in_place() {
+        let mut c = Catalog::default();
+        c.add_tool(tool("b", 1));
+        c.add_tool(tool("a", 2));
+        c.add_tool(tool("b", 3));
+        let names: Vec<_> = c.tools().iter().map(|t| (t.name.as_str(), t.handle)).collect();
+        assert_eq!(names, [("b", 3), ("a", 2)]);
+        assert!(c.remove_tool("b"));
+        assert_eq!(c.tool("a").unwrap().handle, 2);
+        assert!(c.tool("b").is_none());
+    }
+
+    #[test]
+    fn rejects_bad_definitions() {
+        assert!(ToolSpec::new(json!({"name": "x y", "inputSchema": {"type": "object"}}), 0, true).is_err());
+        assert!(ToolSpec::new(json!({"name": "x"}), 0, true).is_err());
+        assert!(ToolSpec::new(json!({"name": "x", "inputSchema": {"type": "array"}}), 0, true).is_err());
+        assert!(ResourceSpec::new(json!({"uri": "a://b"}), 0).is_err());
+    }
+
+    #[test]
+    fn resolves_static_before_templates() {
+        let mut c = Catalog::default();
+        c.add_template(TemplateSpec::new(json!({"uriTemplate": "users://{id}", "name": "u"}), 1).unwrap());
+        c.add_resource(ResourceSpec::new(json!({"uri": "users://me", "name": "me"}), 2).unwrap());
+        assert_eq!(c.resolve_resource("users://me").unwrap().handle(), 2);
+        match c.resolve_resource("users://7").unwrap() {
+            ResourceTarget::Template(_, vars) => assert_eq!(vars["id"], "7"),
+            ResourceTarget::Static(_) => panic!("static"),
+        }
+        assert!(c.resolve_resource("other://x").is_none());
+    }
+}

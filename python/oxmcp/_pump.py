@@ -1,0 +1,290 @@
+"""Runs queued calls of user functions on the asyncio loop.
+
+The Rust core queues a `Job` per call and wakes the loop through a socket it watches
+(`loop.add_reader`), once per batch. `Pump.on_ready` drains the queue and starts each coroutine
+*eagerly*: the first step runs right here, and a coroutine that finishes without suspending (most
+tools) is answered at once, with no Task and no extra loop iteration. A coroutine that suspends
+continues as an ordinary asyncio Task, which `notifications/cancelled` can cancel.
+
+Sync functions never come through here: Rust runs them on its blocking pool and calls `run_sync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import types
+import weakref
+from collections.abc import Coroutine, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from oxmcp import _results
+from oxmcp.exceptions import ErrorCode, McpError
+
+if TYPE_CHECKING:
+    from oxmcp._core import Job
+    from oxmcp.server.mcp_server import McpServer
+
+logger = logging.getLogger("oxmcp.server")
+
+_CoroutineType = types.CoroutineType
+
+
+@dataclass(slots=True, eq=False)
+class Entry:
+    """What the pump needs to call one registered function."""
+
+    kind: str  # "tool" | "resource" | "prompt" | "list" | "validate"
+    name: str
+    fn: Callable[..., Any]
+    is_async: bool
+    converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    context_param: str | None = None
+    wraps: bool = False
+    output_schema: dict[str, Any] | None = None
+    mime_type: str | None = None
+    description: str | None = None
+
+
+class _Resume:
+    """Continues a coroutine whose first step already ran (it yielded `first`)."""
+
+    __slots__ = ("_coro", "_first")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+        self._coro = coro
+        self._first = first
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        coro = self._coro
+        to_yield = self._first
+        while True:
+            error: BaseException | None = None
+            sent: Any = None
+            try:
+                sent = yield to_yield
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - forwarded into the coroutine (e.g. cancellation)
+                error = exc
+            try:
+                to_yield = coro.send(sent) if error is None else coro.throw(error)
+            except StopIteration as stop:
+                return stop.value
+
+
+async def _continue(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
+    return await _Resume(coro, first)
+
+
+class Pump:
+    """Runs jobs for one server on the loop it is attached to (see the module docs)."""
+
+    def __init__(self, server: McpServer) -> None:
+        self._server_ref = weakref.ref(server)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: dict[int, asyncio.Task[Any]] = {}
+
+    @property
+    def _core(self) -> Any:
+        server = self._server_ref()
+        if server is None:
+            raise RuntimeError("the server was garbage-collected")
+        return server._core
+
+    # -- attaching to a loop ------------------------------------------------------------------
+    def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Watches the core's wake-up socket from `loop` (default: the running loop)."""
+        loop = loop or asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        fd = self._core.wakeup_fd()
+        old = self._loop
+        if old is not None and not old.is_closed():
+            try:
+                old.remove_reader(fd)
+            except (RuntimeError, ValueError):  # the old loop is shutting down
+                pass
+        self._tasks.clear()
+        loop.add_reader(fd, self.on_ready)
+        self._loop = loop
+        loop.call_soon(self.on_ready)  # anything queued while detached
+
+    def detach(self) -> None:
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.remove_reader(self._core.wakeup_fd())
+            except (RuntimeError, ValueError):
+                pass
+
+    # -- running jobs ---------------------------------------------------------------------------
+    def on_ready(self) -> None:
+        for item in self._core.drain():
+            if type(item) is int:
+                task = self._tasks.pop(item, None)
+                if task is not None:
+                    task.cancel()
+            else:
+                self._start(item)
+
+    def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
+        kwargs = job.kwargs()
+        if entry.converters:
+            for name, convert in entry.converters.items():
+                if name in kwargs:
+                    kwargs[name] = convert(kwargs[name])
+        if entry.context_param is not None:
+            from oxmcp.context import Context
+
+            kwargs[entry.context_param] = Context(job, self._server_ref())
+        return kwargs
+
+    def _invoke(self, job: Job, entry: Entry) -> Any:
+        kind = job.kind
+        if kind == "validate":
+            return entry.fn(job.request())
+        if kind == "list":
+            return entry.fn()
+        return entry.fn(**self._arguments(job, entry))
+
+    def _start(self, job: Job) -> None:
+        entry: Entry = job.entry
+        try:
+            result = self._invoke(job, entry)
+            if type(result) is not _CoroutineType:
+                if hasattr(result, "__await__"):
+                    result = _await(result)
+                else:
+                    self._finish(job, entry, result)
+                    return
+            context = contextvars.copy_context()
+            try:
+                first = context.run(result.send, None)
+            except StopIteration as stop:
+                self._finish(job, entry, stop.value)
+                return
+            loop = self._loop or asyncio.get_running_loop()
+            task = loop.create_task(_continue(result, first), context=context)
+            self._tasks[job.id] = task
+            task.add_done_callback(lambda t, job=job, entry=entry: self._done(job, entry, t))
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes an answer
+            self._fail(job, entry, exc)
+
+    def _done(self, job: Job, entry: Entry, task: asyncio.Task[Any]) -> None:
+        self._tasks.pop(job.id, None)
+        if task.cancelled():
+            job.fail("cancelled")  # the core already dropped the request; this just releases it
+            return
+        exc = task.exception()
+        if exc is not None:
+            self._fail(job, entry, exc)
+        else:
+            self._finish(job, entry, task.result())
+
+    def run_sync(self, job: Job) -> None:
+        """Called by Rust on a blocking-pool thread (holding the GIL) for sync functions."""
+        entry: Entry = job.entry
+        try:
+            self._finish(job, entry, self._invoke(job, entry))
+        except BaseException as exc:  # noqa: BLE001
+            server = self._server_ref()
+            loop = self._loop
+            if server is not None and server._error_handler is not None and loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(self._fail, job, entry, exc)
+            else:
+                self._fail(job, entry, exc)
+
+    # -- answering ----------------------------------------------------------------------------
+    def _finish(self, job: Job, entry: Entry, value: Any) -> None:
+        try:
+            kind = job.kind
+            if kind == "tool":
+                if not job.complete(value):
+                    job.complete_raw(_results.tool_result(value, entry.wraps))
+            elif kind == "resource":
+                job.complete_raw(_results.resource_contents(value, job.uri, entry.mime_type))
+            elif kind == "prompt":
+                job.complete_raw(_results.prompt_result(value, entry.description))
+            elif kind == "list":
+                job.complete_raw([_wire(item) for item in (value or [])])
+            else:
+                job.complete_raw(None)
+        except BaseException as exc:  # noqa: BLE001
+            logger.error("could not convert the result of %s %r", job.kind, entry.name, exc_info=exc)
+            job.fail(f"Error in {job.kind} {entry.name}: could not convert its result: {exc}")
+
+    def _fail(self, job: Job, entry: Entry, exc: BaseException) -> None:
+        server = self._server_ref()
+        handler = server._error_handler if server is not None else None
+        if isinstance(exc, McpError) and not (handler is not None and handler.mcp_errors):
+            job.fail_protocol(exc.code, exc.message, exc.data)
+            return
+        if job.kind == "validate":
+            job.fail_protocol(ErrorCode.INVALID_REQUEST, str(exc) or type(exc).__name__, None)
+            return
+        if not isinstance(exc, McpError):
+            logger.error("%s %r raised %s", job.kind, entry.name, type(exc).__name__, exc_info=exc)
+        if handler is None:
+            _answer_failure(job, entry, exc)
+        else:
+            try:
+                outcome = handler.fn(exc)
+            except BaseException as handler_exc:  # noqa: BLE001
+                logger.error("the error handler raised", exc_info=handler_exc)
+                _answer_failure(job, entry, exc)
+            else:
+                if type(outcome) is _CoroutineType:
+                    loop = self._loop or asyncio.get_running_loop()
+                    task = loop.create_task(outcome)
+                    task.add_done_callback(lambda t: _apply_handler_outcome(job, entry, exc, t))
+                else:
+                    _apply(job, entry, exc, outcome)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise exc
+
+
+def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
+    if isinstance(exc, McpError):
+        job.fail_protocol(exc.code, exc.message, exc.data)
+        return
+    detail = str(exc) or type(exc).__name__
+    job.fail(f"Error executing {job.kind} {entry.name}: {detail}")
+
+
+def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is not None:
+        if not task.cancelled():
+            logger.error("the error handler raised", exc_info=task.exception())
+        _answer_failure(job, entry, exc)
+    else:
+        _apply(job, entry, exc, task.result())
+
+
+def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:
+    """Turns what an error handler returned into the answer (None keeps the default)."""
+    if outcome is None:
+        _answer_failure(job, entry, exc)
+    elif isinstance(outcome, McpError):
+        job.fail_protocol(outcome.code, outcome.message, outcome.data)
+    elif isinstance(outcome, dict) and isinstance(outcome.get("error"), dict):
+        err = outcome["error"]
+        job.fail_protocol(int(err.get("code", ErrorCode.INTERNAL_ERROR)), str(err.get("message", "")), err.get("data"))
+    elif isinstance(outcome, str):
+        job.fail(outcome)
+    elif job.kind == "tool":
+        job.complete_raw(_results.tool_result(outcome, False))
+    else:
+        _answer_failure(job, entry, exc)
+
+
+def _wire(item: Any) -> Any:
+    to_dict = getattr(item, "to_dict", None)
+    return to_dict() if callable(to_dict) else item
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable

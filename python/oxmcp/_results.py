@@ -1,0 +1,324 @@
+"""Turning whatever a user function returned into protocol JSON (dicts): the slow path.
+
+The Rust core serialises plain tool results (str, int, float, bool, None, dict, list) itself; everything
+else comes here:
+
+* `tool_result` -> a ``CallToolResult`` dict,
+* `resource_contents` -> the ``contents`` list of a ``resources/read`` result,
+* `prompt_result` -> a ``GetPromptResult`` dict.
+
+JSON text is ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` for tool results, with a
+``default=`` that handles datetime/date/time, UUID, Decimal, Path, Enum, bytes (base64), sets,
+dataclasses, pydantic models and oxmcp types. Resource JSON is indented (``indent=2``), as the official
+SDK does, since it is usually read by people.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from .types import (
+    AudioContent,
+    BlobResourceContents,
+    CallToolResult,
+    EmbeddedResource,
+    GetPromptResult,
+    ImageContent,
+    PromptMessage,
+    ResourceLink,
+    TextContent,
+    TextResourceContents,
+    _Model,
+)
+
+__all__ = ["json_text", "prompt_result", "resource_contents", "to_jsonable", "tool_result"]
+
+_CONTENT = (TextContent, ImageContent, AudioContent, ResourceLink, EmbeddedResource)
+_CONTENT_TYPE_NAMES = frozenset({"text", "image", "audio", "resource", "resource_link"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSON
+
+
+def _is_pydantic(value: Any) -> bool:
+    base = getattr(sys.modules.get("pydantic"), "BaseModel", None)
+    return base is not None and isinstance(value, base)
+
+
+def _std_instance(value: Any, module: str, names: tuple[str, ...]) -> bool:
+    mod = sys.modules.get(module)
+    if mod is None:
+        return False
+    classes = tuple(getattr(mod, n) for n in names if hasattr(mod, n))
+    return bool(classes) and isinstance(value, classes)
+
+
+def _special(value: Any) -> tuple[bool, Any]:
+    """(True, JSON-able replacement) for the non-JSON types we know, else (False, None)."""
+    if isinstance(value, _Model):
+        return True, value.to_dict()
+    if isinstance(value, enum.Enum):
+        return True, value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return True, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if _is_pydantic(value):
+        return True, value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, (set, frozenset)):
+        return True, list(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        import base64
+
+        return True, base64.b64encode(bytes(value)).decode("ascii")
+    if _std_instance(value, "datetime", ("date", "time")):
+        return True, value.isoformat()
+    if _std_instance(value, "datetime", ("timedelta",)):
+        return True, value.total_seconds()
+    if _std_instance(value, "decimal", ("Decimal",)):
+        return True, float(value) if value.is_finite() else str(value)
+    if _std_instance(value, "uuid", ("UUID",)) or _std_instance(value, "pathlib", ("PurePath",)):
+        return True, str(value)
+    return False, None
+
+
+def _json_default(value: Any) -> Any:
+    known, replacement = _special(value)
+    return replacement if known else str(value)
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, enum.Enum):
+        key = key.value
+    if isinstance(key, str):
+        return key
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key)  # as json.dumps writes such keys: "1", "true", "null"
+    return str(to_jsonable(key))
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data (dict/list/str/int/float/bool/None), converting the known non-JSON
+    types; anything unknown becomes its ``str()``."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        if isinstance(value, enum.Enum):
+            return to_jsonable(value.value)
+        return value
+    if isinstance(value, Mapping):
+        return {_json_key(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    known, replacement = _special(value)
+    if known:
+        return to_jsonable(replacement)
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON text of a value (``ensure_ascii=False``), with the non-JSON types handled."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+# ---------------------------------------------------------------------------------------------------
+# tools
+
+
+def _content_dict(value: Any) -> dict[str, Any] | None:
+    """A content block's wire dict, or None when `value` is not a content block."""
+    if isinstance(value, _CONTENT):
+        return value.to_dict()
+    if (
+        hasattr(value, "model_dump")
+        and type(value).__module__.split(".", 1)[0] in ("mcp", "mcp_types")
+        and getattr(value, "type", None) in _CONTENT_TYPE_NAMES
+    ):  # an official SDK content model
+        dumped: dict[str, Any] = value.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return dumped
+    for method in ("to_image_content", "to_audio_content"):  # Image / Audio helpers
+        convert = getattr(value, method, None)
+        if callable(convert) and not isinstance(value, type):
+            return _content_dict(convert())
+    return None
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def _as_text(value: Any) -> str:
+    """Text for one value: a str as is, JSON for JSON-able data, ``str()`` for anything else."""
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, (bool, int, float, Mapping, list, tuple)):
+        return json_text(value)
+    known, replacement = _special(value)
+    if known:
+        return replacement if isinstance(replacement, str) else json_text(replacement)
+    return str(value)
+
+
+def _is_structured(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        or (dataclasses.is_dataclass(value) and not isinstance(value, type))
+        or _is_pydantic(value)
+    )
+
+
+def tool_result(value: Any, wraps_result: bool) -> dict[str, Any]:
+    """A ``CallToolResult`` dict for a tool's return value.
+
+    * a `CallToolResult` object -> its dict, unchanged (a plain dict with "content" is *data*, not this);
+    * content blocks (or a list/tuple of them) -> ``content``; a mixed list keeps its blocks and turns
+      each other item into a text block;
+    * dict / dataclass / pydantic model -> ``structuredContent`` plus its JSON as one text block;
+    * Enum -> its value; tuple/set -> list; datetime -> isoformat; None -> no content;
+    * anything else -> one text block (str as is, JSON data as JSON, other objects as ``str()``).
+
+    When ``wraps_result`` is true the structured value is ``{"result": value}``.
+    """
+    if isinstance(value, CallToolResult):
+        return value.to_dict()
+    block = _content_dict(value)
+    if block is not None:
+        return {"content": [block]}
+    if isinstance(value, enum.Enum):
+        value = value.value
+    elif isinstance(value, (tuple, set, frozenset)):
+        value = list(value)
+
+    if isinstance(value, list):
+        blocks = [_content_dict(v) for v in value]
+        if value and any(b is not None for b in blocks):
+            content = [b if b is not None else _text(_as_text(v)) for b, v in zip(blocks, value, strict=True)]
+            out: dict[str, Any] = {"content": content}
+            if wraps_result:
+                out["structuredContent"] = {"result": to_jsonable(value)}
+            return out
+
+    if value is None:
+        out = {"content": []}
+    elif isinstance(value, str):
+        out = {"content": [_text(value)]}
+    else:
+        data = to_jsonable(value)
+        out = {"content": [_text(data if isinstance(data, str) else json_text(data))]}
+        if _is_structured(value) and not wraps_result:
+            out["structuredContent"] = data
+    if wraps_result:
+        out["structuredContent"] = {"result": to_jsonable(value)}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# resources
+
+
+def _is_resource_item(value: Any) -> bool:
+    return isinstance(value, (TextResourceContents, BlobResourceContents, *_CONTENT)) or (
+        _content_dict(value) is not None
+    )
+
+
+def _one_resource(value: Any, uri: str, mime_type: str | None) -> list[dict[str, Any]]:
+    if isinstance(value, (TextResourceContents, BlobResourceContents)):
+        d = value.to_dict()
+        if not d.get("uri"):
+            d = {"uri": uri, **d}
+        return [d]
+    if isinstance(value, EmbeddedResource):
+        return _one_resource(value.resource, uri, mime_type)
+    if isinstance(value, TextContent):
+        return [{"uri": uri, "mimeType": mime_type or "text/plain", "text": value.text}]
+    if isinstance(value, (ImageContent, AudioContent)):
+        return [{"uri": uri, "mimeType": value.mime_type, "blob": value.data}]
+    if isinstance(value, ResourceLink):
+        return [{"uri": uri, "mimeType": "application/json", "text": json_text(value.to_dict())}]
+    block = _content_dict(value)
+    if block is not None:  # a foreign content model
+        if block.get("type") == "text":
+            return [{"uri": uri, "mimeType": mime_type or "text/plain", "text": block.get("text", "")}]
+        if block.get("type") in ("image", "audio"):
+            return [{"uri": uri, "mimeType": block.get("mimeType"), "blob": block.get("data", "")}]
+        if block.get("type") == "resource":
+            return _one_resource(EmbeddedResource.from_dict(block), uri, mime_type)
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, str):
+        return [{"uri": uri, "mimeType": mime_type or "text/plain", "text": value}]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        import base64
+
+        blob = base64.b64encode(bytes(value)).decode("ascii")
+        return [{"uri": uri, "mimeType": mime_type or "application/octet-stream", "blob": blob}]
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)) or _is_structured(value):
+        text = json.dumps(to_jsonable(value), ensure_ascii=False, indent=2)
+        return [{"uri": uri, "mimeType": mime_type or "application/json", "text": text}]
+    return [{"uri": uri, "mimeType": mime_type or "text/plain", "text": _as_text(value)}]
+
+
+def resource_contents(value: Any, uri: str, mime_type: str | None) -> list[dict[str, Any]]:
+    """The ``contents`` of a ``resources/read`` result for a resource function's return value.
+
+    str -> text (``mimeType`` given or text/plain); bytes -> base64 blob (given or
+    application/octet-stream); TextContent -> its text; ImageContent/AudioContent -> blob with their own
+    mimeType; EmbeddedResource -> its resource; TextResourceContents/BlobResourceContents -> as is, with
+    ``uri`` filled in when missing; dict/list/dataclass/pydantic -> JSON text (application/json unless
+    given); a list containing any of the objects above -> their contents concatenated; anything else ->
+    its text.
+    """
+    if isinstance(value, (list, tuple)) and any(_is_resource_item(v) for v in value):
+        out: list[dict[str, Any]] = []
+        for item in value:
+            out.extend(_one_resource(item, uri, mime_type))
+        return out
+    return _one_resource(value, uri, mime_type)
+
+
+# ---------------------------------------------------------------------------------------------------
+# prompts
+
+
+def _message_dicts(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if isinstance(value, PromptMessage):
+        return [value.to_dict()]
+    if isinstance(value, str):
+        return [{"role": "user", "content": _text(value)}]
+    block = _content_dict(value)
+    if block is not None:
+        return [{"role": "user", "content": block}]
+    if isinstance(value, Mapping) and "role" in value and "content" in value:
+        return [PromptMessage.from_dict(value).to_dict()]
+    role, content = getattr(value, "role", None), getattr(value, "content", None)
+    if isinstance(role, str) and content is not None and not isinstance(value, Mapping):
+        return [PromptMessage(role=role, content=_content_dict(content) or content).to_dict()]
+    if isinstance(value, (list, tuple)):
+        return [m for item in value for m in _message_dicts(item)]
+    return [{"role": "user", "content": _text(_as_text(value))}]
+
+
+def prompt_result(value: Any, description: str | None) -> dict[str, Any]:
+    """A ``GetPromptResult`` dict (``{"description"?, "messages": [...]}``) for a prompt's return value.
+
+    A `GetPromptResult` object -> its dict, as is; a dict with ``messages`` -> its
+    messages; str -> one user text message; `PromptMessage` -> [it]; a content block -> one user message;
+    a dict (or object) with role/content -> that message (a str content becomes a text block); a list or
+    tuple of those -> the messages in order; anything else -> one user message with its text.
+    """
+    if isinstance(value, GetPromptResult):
+        return value.to_dict()
+    if isinstance(value, Mapping) and "messages" in value and "role" not in value:
+        result = GetPromptResult.from_dict(value).to_dict()
+        if description is not None and "description" not in result:
+            result = {"description": description, **result}
+        return result
+    out = {"messages": _message_dicts(value)}
+    if description is not None:
+        out = {"description": description, **out}
+    return out

@@ -1,0 +1,370 @@
+"""`McpServer`: decorate plain Python functions, serve them over MCP from the Rust core."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, overload
+
+from oxmcp import _core, schema
+from oxmcp._pump import Entry, Pump
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["McpServer"]
+
+
+@dataclass(slots=True)
+class _ErrorHandler:
+    fn: Callable[[BaseException], Any]
+    mcp_errors: bool
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _wire(value: Any) -> Any:
+    """Accepts our types (with `to_dict`) or plain dicts/lists for definition fields."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value
+
+
+def _definition(**fields: Any) -> str:
+    return json.dumps({k: _wire(v) for k, v in fields.items() if v is not None}, ensure_ascii=False)
+
+
+class McpServer:
+    """An MCP server. Register tools, resources and prompts with decorators, then `run()` it.
+
+    ::
+
+        server = McpServer("my-tool-server")
+
+        @server.tool()
+        async def calculate_sum(a: float, b: float) -> float:
+            \"\"\"Calculate the sum of two numbers.\"\"\"
+            return a + b
+
+        server.run()  # stdio; or: asyncio.run(server.run_stdio())
+
+    Subclass it to add state or to override `validate_request`; call ``super().__init__(name)``.
+
+    Args:
+        name: The server's name (``serverInfo.name``).
+        version: The server's version (``serverInfo.version``).
+        instructions: How to use this server, for the client's model.
+        title, description, website_url, icons: More of ``serverInfo``.
+        page_size: Items per page for the list methods (default: everything in one page).
+        max_message_bytes: Largest incoming message accepted (default 4 MiB).
+        cache_ttl_ms, cache_scope: Caching hints on list/read results (protocol 2026-07-28).
+        sync_workers: How many plain ``def`` functions may run at once (on worker threads).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        version: str = "0.1.0",
+        instructions: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        website_url: str | None = None,
+        icons: list[Any] | None = None,
+        page_size: int | None = None,
+        max_message_bytes: int | None = None,
+        cache_ttl_ms: int = 0,
+        cache_scope: Literal["public", "private"] = "public",
+        sync_workers: int = 40,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.instructions = instructions
+        self._pump = Pump(self)
+        self._core = _core.ServerCore(
+            name,
+            version,
+            self._pump,
+            instructions=instructions,
+            title=title,
+            description=description,
+            website_url=website_url,
+            icons_json=json.dumps(_wire(icons)) if icons else None,
+            page_size=page_size,
+            max_message_bytes=max_message_bytes,
+            cache_ttl_ms=cache_ttl_ms,
+            cache_scope=cache_scope,
+            sync_workers=sync_workers,
+        )
+        self._tools: dict[str, Entry] = {}
+        self._resources: dict[str, Entry] = {}
+        self._prompts: dict[str, Entry] = {}
+        self._error_handler: _ErrorHandler | None = None
+        if type(self).validate_request is not McpServer.validate_request:
+            hook = self.validate_request
+            self._core.set_validator(Entry("validate", "validate_request", hook, _is_async(hook)), _is_async(hook))
+
+    # -- hooks -----------------------------------------------------------------------------------
+    async def validate_request(self, request: dict[str, Any]) -> None:
+        """Called before every request when a subclass overrides it (sync or async).
+
+        ``request`` holds ``method``, ``params`` and ``headers`` (lower-case names; empty on stdio).
+        Raise to reject the request: an `McpError` is sent as is, any other exception becomes a
+        JSON-RPC error -32600 with its message, and nothing else runs for that request.
+        """
+
+    # -- tools -------------------------------------------------------------------------------------
+    @overload
+    def tool(self, name: F, /) -> F: ...
+    @overload
+    def tool(
+        self,
+        name: str | None = None,
+        /,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Any = None,
+        output_schema: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        icons: list[Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> Callable[[F], F]: ...
+    def tool(
+        self,
+        name: Any = None,
+        /,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Any = None,
+        output_schema: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        icons: list[Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> Any:
+        """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
+        ``@server.tool("name", description=..., annotations={"readOnlyHint": True})``.
+
+        The input schema comes from the type hints (descriptions from ``Annotated[..., "text"]`` or
+        the docstring's ``Args:``); arguments are validated in Rust before the function runs.
+        ``structured_output=False`` sends text only, without ``structuredContent``.
+        Returns the function unchanged.
+        """
+
+        def register(fn: F) -> F:
+            self._add_tool(fn, name if isinstance(name, str) else None, title, description, annotations,
+                           output_schema, meta, icons, structured_output)
+            return fn
+
+        if callable(name):
+            return register(name)
+        return register
+
+    def _add_tool(self, fn: Callable[..., Any], name: str | None, title: str | None, description: str | None,
+                  annotations: Any, output_schema: dict[str, Any] | None, meta: dict[str, Any] | None,
+                  icons: list[Any] | None, structured_output: bool | None) -> None:
+        spec = schema.analyze_function(fn, kind="tool")
+        tool_name = name or spec.name
+        wraps = spec.wraps_result
+        out_schema = output_schema if output_schema is not None else spec.output_schema
+        if output_schema is not None:
+            wraps = False
+        if structured_output is False:
+            out_schema, wraps = None, False
+        entry = Entry("tool", tool_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
+                      wraps, out_schema)
+        definition = _definition(name=tool_name, title=title, description=description or spec.description,
+                                 inputSchema=spec.input_schema, outputSchema=out_schema,
+                                 annotations=annotations, icons=icons, _meta=meta)
+        self._core.add_tool(definition, entry, entry.is_async, wraps)
+        self._tools[tool_name] = entry
+
+    def remove_tool(self, name: str) -> bool:
+        """Removes a tool; returns whether it existed."""
+        self._tools.pop(name, None)
+        return bool(self._core.remove_tool(name))
+
+    # -- resources ---------------------------------------------------------------------------------
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: Any = None,
+        icons: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        size: int | None = None,
+    ) -> Callable[[F], F]:
+        """Registers a function as a resource: ``@server.resource("config://app")``.
+
+        A URI with ``{variables}`` (``users://{user_id}/profile``) registers a resource template;
+        each variable is passed to the function as the argument of the same name. The function may
+        return ``str``, ``bytes``, a dict/list (sent as JSON), a ``TextContent``, or resource contents.
+        """
+
+        def register(fn: F) -> F:
+            spec = schema.analyze_function(fn, kind="resource")
+            res_name = name or spec.name
+            desc = description or spec.description
+            variables = _template_variables(uri)
+            entry = Entry("resource", res_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
+                          mime_type=mime_type, description=desc)
+            if variables:
+                _check_template_params(uri, variables, spec)
+                definition = _definition(uriTemplate=uri, name=res_name, title=title, description=desc,
+                                         mimeType=mime_type, annotations=annotations, icons=icons, _meta=meta)
+                self._core.add_template(definition, entry, entry.is_async)
+            else:
+                required = spec.input_schema.get("required") or []
+                if required:
+                    raise TypeError(f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
+                                    "URI has no {variables} to fill them")
+                definition = _definition(uri=uri, name=res_name, title=title, description=desc, mimeType=mime_type,
+                                         annotations=annotations, icons=icons, size=size, _meta=meta)
+                self._core.add_resource(definition, entry, entry.is_async)
+            self._resources[uri] = entry
+            return fn
+
+        return register
+
+    def list_resources(self) -> Callable[[F], F]:
+        """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""
+
+        def register(fn: F) -> F:
+            entry = Entry("list", fn.__name__, fn, _is_async(fn))
+            self._core.set_list_override("resources", entry, entry.is_async)
+            return fn
+
+        return register
+
+    # -- prompts -----------------------------------------------------------------------------------
+    def prompt(
+        self,
+        name: Any = None,
+        /,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Any:
+        """Registers a function as a prompt: ``@server.prompt("code-review")`` or ``@server.prompt()``.
+
+        Parameters become the prompt's arguments (required unless they have a default). The
+        function returns a str, a `PromptMessage`, or a list of them.
+        """
+
+        def register(fn: F) -> F:
+            spec = schema.analyze_function(fn, kind="prompt")
+            prompt_name = name if isinstance(name, str) else spec.name
+            desc = description or spec.description
+            entry = Entry("prompt", prompt_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
+                          description=desc)
+            definition = _definition(name=prompt_name, title=title, description=desc,
+                                     arguments=spec.arguments or None, icons=icons, _meta=meta)
+            self._core.add_prompt(definition, entry, entry.is_async)
+            self._prompts[prompt_name] = entry
+            return fn
+
+        if callable(name):
+            return register(name)
+        return register
+
+    def list_prompts(self) -> Callable[[F], F]:
+        """Overrides ``prompts/list``: the function returns `Prompt` objects (or dicts)."""
+
+        def register(fn: F) -> F:
+            entry = Entry("list", fn.__name__, fn, _is_async(fn))
+            self._core.set_list_override("prompts", entry, entry.is_async)
+            return fn
+
+        return register
+
+    # -- errors ------------------------------------------------------------------------------------
+    def error_handler(self, *, mcp_errors: bool = False) -> Callable[[F], F]:
+        """Registers a global handler for exceptions raised by tools, resources and prompts.
+
+        It receives the exception (sync or async) and returns what to answer: ``None`` for the
+        default (an ``isError`` tool result / -32603), ``{"error": {"code", "message", "data"?}}`` or an
+        `McpError` for that JSON-RPC error, or a str for an error with that text. By default an
+        `McpError` is a deliberate answer and bypasses the handler; ``mcp_errors=True`` routes those
+        through it too.
+        """
+
+        def register(fn: F) -> F:
+            self._error_handler = _ErrorHandler(fn, mcp_errors)
+            return fn
+
+        return register
+
+    # -- serving -----------------------------------------------------------------------------------
+    async def run_stdio(self) -> None:
+        """Serves MCP on stdin/stdout until stdin closes.
+
+        While serving, anything written to stdout (``print()``, C extensions, child processes) goes
+        to stderr instead, so it cannot corrupt the protocol stream.
+        """
+        self._pump.attach()
+        sys.stdout.flush()
+        try:
+            await self._core.serve_stdio()
+        finally:
+            self._pump.detach()
+
+    async def run_async(self, transport: Literal["stdio"] = "stdio") -> None:
+        """Serves with the given transport inside a running event loop."""
+        if transport != "stdio":
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio')")
+        await self.run_stdio()
+
+    def run(self, transport: Literal["stdio"] = "stdio") -> None:
+        """Serves until the client disconnects or Ctrl-C; owns the event loop (``asyncio.run``)."""
+        if transport != "stdio":
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio')")
+        try:
+            asyncio.run(self.run_async(transport))
+        except KeyboardInterrupt:
+            pass
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
+                f"resources={len(self._resources)}, prompts={len(self._prompts)})")
+
+
+def _template_variables(uri: str) -> list[str]:
+    out: list[str] = []
+    rest = uri
+    while "{" in rest:
+        start = rest.index("{")
+        end = rest.find("}", start)
+        if end < 0:
+            raise ValueError(f"unclosed '{{' in resource URI {uri!r}")
+        out.append(rest[start + 1:end].lstrip("+"))
+        rest = rest[end + 1:]
+    return out
+
+
+def _check_template_params(uri: str, variables: list[str], spec: schema.FunctionSpec) -> None:
+    params = set(spec.param_names)
+    missing = [v for v in variables if v not in params and not spec.var_kwargs]
+    if missing:
+        raise TypeError(f"resource template {uri!r}: the function has no parameter for {missing}")
+    required = set(spec.input_schema.get("required") or [])
+    unfilled = sorted(required - set(variables))
+    if unfilled:
+        raise TypeError(f"resource template {uri!r}: required parameters {unfilled} are not in the URI")

@@ -1,0 +1,125 @@
+//! `PyHandler`: the core's `Handler` implemented by calling registered Python functions.
+
+use crate::executor::{Executor, Work};
+use crate::job::{Entry, JobData, JobReply};
+use oxmcp_core::server::{
+    Handler, ListKind, ListOutput, PromptGet, PromptOutput, Reply, RequestContext, RequestToValidate, ResourceOutput,
+    ResourceRead, ResourceTarget, ToolCall, ToolOutput,
+};
+use serde_json::Map;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+#[derive(Default)]
+pub struct Entries {
+    by_handle: HashMap<u64, Arc<Entry>>,
+    list_resources: Option<Arc<Entry>>,
+    list_prompts: Option<Arc<Entry>>,
+    validator: Option<Arc<Entry>>,
+}
+
+impl Entries {
+    pub fn insert(&mut self, handle: u64, entry: Entry) {
+        self.by_handle.insert(handle, Arc::new(entry));
+    }
+    pub fn remove(&mut self, handle: u64) {
+        self.by_handle.remove(&handle);
+    }
+    pub fn set_list_override(&mut self, kind: ListKind, entry: Option<Entry>) {
+        let slot = match kind {
+            ListKind::Resources => &mut self.list_resources,
+            ListKind::Prompts => &mut self.list_prompts,
+        };
+        *slot = entry.map(Arc::new);
+    }
+    pub fn set_validator(&mut self, entry: Option<Entry>) {
+        self.validator = entry.map(Arc::new);
+    }
+}
+
+pub struct PyHandler {
+    pub entries: RwLock<Entries>,
+    pub executor: Arc<Executor>,
+}
+
+impl PyHandler {
+    fn entries(&self) -> std::sync::RwLockReadGuard<'_, Entries> {
+        self.entries.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn entry(&self, handle: u64) -> Option<Arc<Entry>> {
+        self.entries().by_handle.get(&handle).cloned()
+    }
+
+    /// Queues an async function for the loop, or runs a sync one on the blocking pool.
+    fn submit(&self, data: JobData) {
+        if data.entry.is_async {
+            let id = data.id;
+            let cancellation = data.ctx.cancellation.clone();
+            self.executor.push(Work::Run(data));
+            let executor = self.executor.clone();
+            cancellation.on_cancel(move || executor.push(Work::Cancel(id)));
+        } else {
+            self.executor.run_sync(data);
+        }
+    }
+}
+
+fn missing<T>(reply: Reply<T>, what: &str) {
+    let err = oxmcp_core::jsonrpc::ErrorObject::internal(format!("{what} has no Python function registered"));
+    reply.send(Err(err.into()));
+}
+
+impl Handler for PyHandler {
+    fn call_tool(&self, call: ToolCall, reply: Reply<ToolOutput>) {
+        let Some(entry) = self.entry(call.tool.handle) else { return missing(reply, &call.tool.name) };
+        self.submit(JobData::new(entry, call.arguments, JobReply::Tool(reply), call.ctx));
+    }
+
+    fn read_resource(&self, read: ResourceRead, reply: Reply<ResourceOutput>) {
+        let Some(entry) = self.entry(read.target.handle()) else { return missing(reply, &read.uri) };
+        let args = match &read.target {
+            ResourceTarget::Template(_, vars) => vars.clone(),
+            ResourceTarget::Static(_) => Map::new(),
+        };
+        let mut data = JobData::new(entry, args, JobReply::Resource(reply), read.ctx);
+        data.uri = Some(read.uri);
+        self.submit(data);
+    }
+
+    fn get_prompt(&self, get: PromptGet, reply: Reply<PromptOutput>) {
+        let Some(entry) = self.entry(get.prompt.handle) else { return missing(reply, &get.prompt.name) };
+        self.submit(JobData::new(entry, get.arguments, JobReply::Prompt(reply), get.ctx));
+    }
+
+    fn overrides_list(&self, kind: ListKind) -> bool {
+        let e = self.entries();
+        match kind {
+            ListKind::Resources => e.list_resources.is_some(),
+            ListKind::Prompts => e.list_prompts.is_some(),
+        }
+    }
+
+    fn list(&self, kind: ListKind, ctx: RequestContext, reply: Reply<ListOutput>) {
+        let entry = {
+            let e = self.entries();
+            match kind {
+                ListKind::Resources => e.list_resources.clone(),
+                ListKind::Prompts => e.list_prompts.clone(),
+            }
+        };
+        let Some(entry) = entry else { return missing(reply, "the list override") };
+        self.submit(JobData::new(entry, Map::new(), JobReply::List(reply), ctx));
+    }
+
+    fn validates_requests(&self) -> bool {
+        self.entries().validator.is_some()
+    }
+
+    fn validate_request(&self, request: RequestToValidate, reply: Reply<()>) {
+        let Some(entry) = self.entries().validator.clone() else { return reply.ok(()) };
+        let mut data = JobData::new(entry, Map::new(), JobReply::Validate(reply), request.ctx);
+        data.params = Some(request.params);
+        self.submit(data);
+    }
+}

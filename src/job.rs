@@ -1,0 +1,261 @@
+//! One call of a Python function, as the pump sees it: the function's registration record, its
+//! arguments, facts about the request, and the reply to complete.
+
+use crate::convert;
+use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
+use oxmcp_core::server::{
+    HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput,
+};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// A registered Python function and what Rust needs to know about it.
+pub struct Entry {
+    pub obj: Py<PyAny>,
+    pub is_async: bool,
+    /// The tool's output schema wraps results as `{"result": ...}`.
+    pub wraps: bool,
+}
+
+pub enum JobReply {
+    Tool(Reply<ToolOutput>),
+    Resource(Reply<ResourceOutput>),
+    Prompt(Reply<PromptOutput>),
+    List(Reply<ListOutput>),
+    Validate(Reply<()>),
+}
+
+impl JobReply {
+    fn kind(&self) -> &'static str {
+        match self {
+            JobReply::Tool(_) => "tool",
+            JobReply::Resource(_) => "resource",
+            JobReply::Prompt(_) => "prompt",
+            JobReply::List(_) => "list",
+            JobReply::Validate(_) => "validate",
+        }
+    }
+
+    fn fail(self, err: HandlerError) {
+        match self {
+            JobReply::Tool(r) => r.send(Err(err)),
+            JobReply::Resource(r) => r.send(Err(err)),
+            JobReply::Prompt(r) => r.send(Err(err)),
+            JobReply::List(r) => r.send(Err(err)),
+            JobReply::Validate(r) => r.send(Err(err)),
+        }
+    }
+}
+
+pub struct JobData {
+    pub id: u64,
+    pub entry: Arc<Entry>,
+    pub args: Map<String, Value>,
+    pub reply: JobReply,
+    pub ctx: RequestContext,
+    pub uri: Option<String>,
+    /// The request's params (for `validate_request`).
+    pub params: Option<Value>,
+}
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+impl JobData {
+    pub fn new(entry: Arc<Entry>, args: Map<String, Value>, reply: JobReply, ctx: RequestContext) -> Self {
+        JobData { id: NEXT_JOB.fetch_add(1, Ordering::Relaxed), entry, args, reply, ctx, uri: None, params: None }
+    }
+}
+
+/// A call for the Python side to run (see `oxmcp/_pump.py`).
+#[pyclass(frozen, module = "oxmcp._core", name = "Job")]
+pub struct Job {
+    id: u64,
+    kind: &'static str,
+    entry: Arc<Entry>,
+    args: Mutex<Option<Map<String, Value>>>,
+    reply: Mutex<Option<JobReply>>,
+    ctx: RequestContext,
+    uri: Option<String>,
+    params: Option<Value>,
+}
+
+impl Job {
+    pub fn new(data: JobData) -> Self {
+        Job {
+            id: data.id,
+            kind: data.reply.kind(),
+            entry: data.entry,
+            args: Mutex::new(Some(data.args)),
+            reply: Mutex::new(Some(data.reply)),
+            ctx: data.ctx,
+            uri: data.uri,
+            params: data.params,
+        }
+    }
+
+    fn take_reply(&self) -> Option<JobReply> {
+        self.reply.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+#[pymethods]
+impl Job {
+    /// Unique id of this job (used to cancel its task).
+    #[getter]
+    fn id(&self) -> u64 {
+        self.id
+    }
+    /// "tool", "resource", "prompt", "list" or "validate".
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+    /// The registration record passed to `ServerCore.add_*`.
+    #[getter]
+    fn entry(&self, py: Python<'_>) -> Py<PyAny> {
+        self.entry.obj.clone_ref(py)
+    }
+    #[getter]
+    fn is_async(&self) -> bool {
+        self.entry.is_async
+    }
+    #[getter]
+    fn wraps(&self) -> bool {
+        self.entry.wraps
+    }
+    /// The URI being read (resources).
+    #[getter]
+    fn uri(&self) -> Option<&str> {
+        self.uri.as_deref()
+    }
+    #[getter]
+    fn method(&self) -> &str {
+        &self.ctx.method
+    }
+    #[getter]
+    fn protocol_version(&self) -> &'static str {
+        self.ctx.version.as_str()
+    }
+    /// The JSON-RPC id of the request (int or str).
+    #[getter]
+    fn request_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.ctx.id {
+            RequestId::Num(n) => Ok(n.into_pyobject(py)?.into_any()),
+            RequestId::Str(s) => Ok(s.into_pyobject(py)?.into_any()),
+        }
+    }
+    /// HTTP headers of the request, lower-cased names (empty on stdio).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self.ctx.headers.iter() {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+    /// `params._meta` of the request, if any.
+    #[getter]
+    fn meta<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.ctx.meta.as_ref().map(|m| convert::to_py(py, m)).transpose()
+    }
+    #[getter]
+    fn client_info<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.ctx.client_info().map(|v| convert::to_py(py, &v)).transpose()
+    }
+    #[getter]
+    fn client_capabilities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &self.ctx.client_capabilities())
+    }
+    /// True once the client cancelled the request.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.ctx.cancellation.is_cancelled()
+    }
+    /// True once the job was answered.
+    #[getter]
+    fn done(&self) -> bool {
+        self.reply.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+    }
+
+    /// The validated arguments as a fresh dict (taken: a second call returns an empty dict).
+    fn kwargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let args = self.args.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+        convert::map_to_py(py, &args)
+    }
+
+    /// `{"method", "params", "headers"}`: what `McpServer.validate_request` receives.
+    fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("method", &*self.ctx.method)?;
+        match &self.params {
+            Some(p) => d.set_item("params", convert::to_py(py, p)?)?,
+            None => d.set_item("params", PyDict::new(py))?,
+        }
+        d.set_item("headers", self.headers(py)?)?;
+        Ok(d)
+    }
+
+    /// Answers a tool job from the function's return value if it is a plain type; returns False
+    /// (and answers nothing) otherwise, so the caller converts it with `_results.tool_result`.
+    fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if self.kind != "tool" {
+            return Ok(false);
+        }
+        let Some(out) = convert::tool_output_fast(value, self.entry.wraps)? else { return Ok(false) };
+        if let Some(JobReply::Tool(r)) = self.take_reply() {
+            r.ok(out);
+        }
+        Ok(true)
+    }
+
+    /// Answers with the protocol JSON for this kind: a CallToolResult dict (tool), a list of
+    /// contents (resource), a GetPromptResult dict (prompt), a list of items (list), anything
+    /// (validate: accepted).
+    fn complete_raw(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let Some(reply) = self.take_reply() else { return Ok(()) };
+        let json = if matches!(reply, JobReply::Validate(_)) { Ok(Value::Null) } else { convert::from_py(value) };
+        let json = match json {
+            Ok(j) => j,
+            Err(e) => {
+                let msg = format!("could not serialise the result as JSON: {e}");
+                reply.fail(HandlerError::Failed(msg.clone()));
+                return Err(PyRuntimeError::new_err(msg));
+            }
+        };
+        let shape_err = |what: &str| HandlerError::Protocol(ErrorObject::internal(format!("expected {what}")));
+        match (reply, json) {
+            (JobReply::Tool(r), Value::Object(m)) => r.ok(ToolOutput(m)),
+            (JobReply::Resource(r), Value::Array(v)) => r.ok(ResourceOutput(v)),
+            (JobReply::Prompt(r), Value::Object(m)) => r.ok(PromptOutput(m)),
+            (JobReply::List(r), Value::Array(v)) => r.ok(ListOutput(v)),
+            (JobReply::Validate(r), _) => r.ok(()),
+            (other, _) => other.fail(shape_err("a dict (tool, prompt) or a list (resource, list)")),
+        }
+        Ok(())
+    }
+
+    /// Answers with a JSON-RPC error (an `McpError`).
+    #[pyo3(signature = (code, message, data=None))]
+    fn fail_protocol(&self, code: i64, message: String, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let mut err = ErrorObject::new(code, message);
+        if let Some(d) = data.filter(|d| !d.is_none()) {
+            err.data = Some(convert::from_py(d).unwrap_or_else(|_| Value::String(d.to_string())));
+        }
+        if let Some(r) = self.take_reply() {
+            r.fail(HandlerError::Protocol(err));
+        }
+        Ok(())
+    }
+
+    /// Answers with an execution failure: `isError: true` for tools, -32603 otherwise
+    /// (validate: -32600 with this message).
+    fn fail(&self, message: String) {
+        if let Some(r) = self.take_reply() {
+            r.fail(HandlerError::Failed(message));
+        }
+    }
+}

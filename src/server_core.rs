@@ -1,0 +1,203 @@
+//! `ServerCore`: the Python-facing server object. `oxmcp.McpServer` wraps one.
+
+use crate::executor::{Executor, Work};
+use crate::handler::{Entries, PyHandler};
+use crate::job::{Entry, Job};
+use crate::memory::MemoryClient;
+use oxmcp_core::server::{CacheScope, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec};
+use oxmcp_core::transport::{serve_process_stdio, StdioOptions};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio_util::sync::CancellationToken;
+
+#[pyclass(frozen, module = "oxmcp._core", name = "ServerCore")]
+pub struct ServerCore {
+    server: Server,
+    handler: Arc<PyHandler>,
+    next_handle: AtomicU64,
+}
+
+fn parse_json(what: &str, text: &str) -> PyResult<Value> {
+    serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("{what}: invalid JSON: {e}")))
+}
+
+fn list_kind(kind: &str) -> PyResult<ListKind> {
+    match kind {
+        "resources" => Ok(ListKind::Resources),
+        "prompts" => Ok(ListKind::Prompts),
+        other => Err(PyValueError::new_err(format!("unknown list kind {other:?}"))),
+    }
+}
+
+impl ServerCore {
+    fn register(&self, entry: Entry) -> u64 {
+        let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
+        self.handler.entries.write().unwrap_or_else(|e| e.into_inner()).insert(handle, entry);
+        handle
+    }
+    fn entries(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
+        self.handler.entries.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[pymethods]
+impl ServerCore {
+    /// `runner` is the pump: an object with `run_sync(job)` for sync functions.
+    #[new]
+    #[pyo3(signature = (name, version, runner, *, instructions=None, title=None, description=None, website_url=None,
+                        icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
+                        cache_scope="public", sync_workers=40))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: String,
+        version: String,
+        runner: Py<PyAny>,
+        instructions: Option<String>,
+        title: Option<String>,
+        description: Option<String>,
+        website_url: Option<String>,
+        icons_json: Option<String>,
+        page_size: Option<usize>,
+        max_message_bytes: Option<usize>,
+        cache_ttl_ms: u64,
+        cache_scope: &str,
+        sync_workers: usize,
+    ) -> PyResult<Self> {
+        let mut config = ServerConfig::new(name, version);
+        config.instructions = instructions;
+        config.title = title;
+        config.description = description;
+        config.website_url = website_url;
+        config.icons = icons_json.map(|j| parse_json("icons", &j)).transpose()?;
+        config.page_size = page_size.filter(|&n| n > 0);
+        if let Some(m) = max_message_bytes {
+            if m < 1024 {
+                return Err(PyValueError::new_err("max_message_bytes must be at least 1024"));
+            }
+            config.max_message_bytes = m;
+        }
+        config.cache_ttl_ms = cache_ttl_ms;
+        config.cache_scope = match cache_scope {
+            "public" => CacheScope::Public,
+            "private" => CacheScope::Private,
+            other => return Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}"))),
+        };
+        let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
+        let server = Server::new(config, handler.clone());
+        Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
+    }
+
+    /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`.
+    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, drop_unknown=true))]
+    fn add_tool(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool, wraps: bool, drop_unknown: bool) -> PyResult<()> {
+        let def = parse_json("tool definition", definition_json)?;
+        let handle = self.register(Entry { obj: entry, is_async, wraps });
+        let spec = ToolSpec::new(def, handle, drop_unknown).map_err(PyValueError::new_err)?;
+        self.server.update_catalog(|c| c.add_tool(spec));
+        Ok(())
+    }
+
+    fn remove_tool(&self, name: &str) -> bool {
+        let handle = self.server.catalog().tool(name).map(|t| t.handle);
+        let removed = self.server.update_catalog(|c| c.remove_tool(name));
+        if let Some(h) = handle {
+            self.entries().remove(h);
+        }
+        removed
+    }
+
+    fn add_resource(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
+        let def = parse_json("resource definition", definition_json)?;
+        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let spec = ResourceSpec::new(def, handle).map_err(PyValueError::new_err)?;
+        self.server.update_catalog(|c| c.add_resource(spec));
+        Ok(())
+    }
+
+    fn add_template(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
+        let def = parse_json("resource template definition", definition_json)?;
+        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let spec = TemplateSpec::new(def, handle).map_err(PyValueError::new_err)?;
+        self.server.update_catalog(|c| c.add_template(spec));
+        Ok(())
+    }
+
+    fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
+        let def = parse_json("prompt definition", definition_json)?;
+        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let spec = PromptSpec::new(def, handle).map_err(PyValueError::new_err)?;
+        self.server.update_catalog(|c| c.add_prompt(spec));
+        Ok(())
+    }
+
+    /// Replaces the catalog's list of `kind` ("resources" or "prompts") with what `entry` returns.
+    #[pyo3(signature = (kind, entry=None, is_async=true))]
+    fn set_list_override(&self, kind: &str, entry: Option<Py<PyAny>>, is_async: bool) -> PyResult<()> {
+        let kind = list_kind(kind)?;
+        self.entries().set_list_override(kind, entry.map(|obj| Entry { obj, is_async, wraps: false }));
+        Ok(())
+    }
+
+    /// Runs `entry` before every request (the `validate_request` hook); `None` removes it.
+    #[pyo3(signature = (entry=None, is_async=true))]
+    fn set_validator(&self, entry: Option<Py<PyAny>>, is_async: bool) {
+        self.entries().set_validator(entry.map(|obj| Entry { obj, is_async, wraps: false }));
+    }
+
+    /// The descriptor the asyncio loop watches for queued work.
+    fn wakeup_fd(&self) -> i32 {
+        self.handler.executor.wakeup_fd()
+    }
+
+    /// Takes the queued work: `Job` objects to run, and ints (job ids) to cancel.
+    fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let work = self.handler.executor.drain();
+        let list = PyList::empty(py);
+        for w in work {
+            match w {
+                Work::Run(data) => list.append(Py::new(py, Job::new(data))?)?,
+                Work::Cancel(id) => list.append(id)?,
+            }
+        }
+        Ok(list)
+    }
+
+    /// Serves this process's stdin/stdout until stdin closes. Must be awaited inside a running loop.
+    #[pyo3(signature = (eof_grace_ms=2000))]
+    fn serve_stdio<'py>(&self, py: Python<'py>, eof_grace_ms: u64) -> PyResult<Bound<'py, PyAny>> {
+        let server = self.server.clone();
+        let options = StdioOptions {
+            max_message_bytes: server.config().max_message_bytes,
+            eof_grace: std::time::Duration::from_millis(eof_grace_ms),
+        };
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let shutdown = CancellationToken::new();
+            // Dropping this future (Ctrl-C cancels the awaiting task) stops the transport.
+            let _stop = shutdown.clone().drop_guard();
+            serve_process_stdio(&server, options, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
+        })
+    }
+
+    /// An in-memory client with its own session (headers are what `validate_request` sees).
+    #[pyo3(signature = (headers=None))]
+    fn connect_memory(&self, headers: Option<&Bound<'_, PyDict>>) -> PyResult<MemoryClient> {
+        let mut hs = Vec::new();
+        if let Some(h) = headers {
+            for (k, v) in h.iter() {
+                hs.push((k.extract::<String>()?.to_ascii_lowercase(), v.extract::<String>()?));
+            }
+        }
+        Ok(MemoryClient::connect(&self.server, hs))
+    }
+
+    /// Server name.
+    #[getter]
+    fn name(&self) -> String {
+        self.server.config().name.clone()
+    }
+}

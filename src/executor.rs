@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
+// Runs vastly outnumber cancels; boxing JobData would cost an allocation per call.
+#[allow(clippy::large_enum_variant)]
 pub enum Work {
     Run(JobData),
     /// Cancel the Python task of this job id (if it is still running).
@@ -55,23 +57,25 @@ impl Executor {
 
     pub fn push(&self, work: Work) {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(work);
-        if !self.scheduled.swap(true, Ordering::AcqRel) {
+        if !self.scheduled.swap(true, Ordering::SeqCst) {
             // A full socket buffer means a wake-up is already pending: nothing to do.
             let _ = (&self.wake_tx).write(&[1]);
         }
     }
 
-    /// Called by the pump on the loop thread. Order matters: clear the flag, swallow the wake-up
-    /// bytes, then take the queue; a push racing with this either lands in this batch or wakes
-    /// the loop again.
+    /// Called by the pump on the loop thread. Order matters: swallow the wake-up bytes, then clear
+    /// the flag, then take the queue. A push that sees the flag still set lands in this batch; a
+    /// push after the flag is cleared writes a fresh byte. (Clearing first could swallow the byte
+    /// of a push whose item this drain then takes, leaving the flag set with no byte pending: the
+    /// loop would never wake again.)
     pub fn drain(&self) -> Vec<Work> {
-        self.scheduled.store(false, Ordering::Release);
         let mut sink = [0u8; 256];
         while let Ok(n) = (&self.wake_rx).read(&mut sink) {
             if n == 0 {
                 break;
             }
         }
+        self.scheduled.store(false, Ordering::SeqCst);
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
     }
 

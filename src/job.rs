@@ -3,9 +3,7 @@
 
 use crate::convert;
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
-use oxmcp_core::server::{
-    HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput,
-};
+use oxmcp_core::server::{HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

@@ -38,7 +38,13 @@ impl MemoryClient {
 
     /// Sends a request; resolves to the JSON text `{"result": ...}` or `{"error": {...}}`.
     #[pyo3(signature = (method, params_json=None, request_id=None))]
-    fn request<'py>(&self, py: Python<'py>, method: String, params_json: Option<&str>, request_id: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        params_json: Option<&str>,
+        request_id: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let params = parse_params(params_json)?;
         let client = self.inner.clone();
         pyo3_async_runtimes::tokio::future_into_py(py, async move {

@@ -4,7 +4,9 @@ use crate::executor::{Executor, Work};
 use crate::handler::{Entries, PyHandler};
 use crate::job::{Entry, Job};
 use crate::memory::MemoryClient;
-use oxmcp_core::server::{CacheScope, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec};
+use oxmcp_core::server::{
+    CacheScope, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
+};
 use oxmcp_core::transport::{serve_process_stdio, StdioOptions};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -84,7 +86,9 @@ impl ServerCore {
         config.cache_scope = match cache_scope {
             "public" => CacheScope::Public,
             "private" => CacheScope::Private,
-            other => return Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}"))),
+            other => {
+                return Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}")))
+            }
         };
         let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
@@ -94,7 +98,14 @@ impl ServerCore {
 
     /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`.
     #[pyo3(signature = (definition_json, entry, is_async, wraps=false, drop_unknown=true))]
-    fn add_tool(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool, wraps: bool, drop_unknown: bool) -> PyResult<()> {
+    fn add_tool(
+        &self,
+        definition_json: &str,
+        entry: Py<PyAny>,
+        is_async: bool,
+        wraps: bool,
+        drop_unknown: bool,
+    ) -> PyResult<()> {
         let def = parse_json("tool definition", definition_json)?;
         let handle = self.register(Entry { obj: entry, is_async, wraps });
         let spec = ToolSpec::new(def, handle, drop_unknown).map_err(PyValueError::new_err)?;

@@ -124,11 +124,24 @@ impl fmt::Display for ErrorObject {
 /// One decoded JSON-RPC message.
 #[derive(Debug, Clone)]
 pub enum Message {
-    Request { id: RequestId, method: String, params: Option<Value> },
-    Notification { method: String, params: Option<Value> },
-    Response { id: RequestId, outcome: Result<Value, ErrorObject> },
+    Request {
+        id: RequestId,
+        method: String,
+        params: Option<Value>,
+    },
+    Notification {
+        method: String,
+        params: Option<Value>,
+    },
+    Response {
+        id: RequestId,
+        outcome: Result<Value, ErrorObject>,
+    },
     /// Well-formed JSON that is not a valid JSON-RPC message; `id` is set when it could be read.
-    Invalid { id: Option<RequestId>, error: ErrorObject },
+    Invalid {
+        id: Option<RequestId>,
+        error: ErrorObject,
+    },
 }
 
 /// What one frame on the wire held.
@@ -303,8 +316,10 @@ mod tests {
 
     #[test]
     fn request_with_int_and_string_ids() {
-        assert!(matches!(single(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#),
-            Message::Request { id: RequestId::Num(7), .. }));
+        assert!(matches!(
+            single(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#),
+            Message::Request { id: RequestId::Num(7), .. }
+        ));
         match single(br#"{"jsonrpc":"2.0","id":"a-1","method":"x","params":{"k":1}}"#) {
             Message::Request { id: RequestId::Str(s), params: Some(p), .. } => {
                 assert_eq!(&*s, "a-1");
@@ -316,8 +331,10 @@ mod tests {
 
     #[test]
     fn notification_has_no_id() {
-        assert!(matches!(single(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            Message::Notification { .. }));
+        assert!(matches!(
+            single(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Message::Notification { .. }
+        ));
     }
 
     #[test]

@@ -17,33 +17,17 @@ async fn a_slow_call_does_not_delay_a_fast_one() {
     let slow = {
         let client = client.clone();
         tokio::spawn(async move {
-            let r = call(
-                &client,
-                "tools/call",
-                json!({"name": "slow", "arguments": {"ms": 300, "tag": "slowpoke"}}),
-            )
-            .await;
+            let r =
+                call(&client, "tools/call", json!({"name": "slow", "arguments": {"ms": 300, "tag": "slowpoke"}})).await;
             (r, Instant::now())
         })
     };
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let fast = call(
-        &client,
-        "tools/call",
-        json!({"name": "add", "arguments": {"a": 1, "b": 1}}),
-    )
-    .await
-    .unwrap();
+    let fast = call(&client, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 1}})).await.unwrap();
     let fast_at = Instant::now();
     assert_eq!(fast["structuredContent"]["sum"], 2.0);
-    assert!(
-        fast_at - started < Duration::from_millis(250),
-        "fast answer waited for the slow one"
-    );
-    assert!(
-        !slow.is_finished(),
-        "the slow call is still running when the fast one is answered"
-    );
+    assert!(fast_at - started < Duration::from_millis(250), "fast answer waited for the slow one");
+    assert!(!slow.is_finished(), "the slow call is still running when the fast one is answered");
     assert_eq!(client.session().inflight(), 1);
     let (slow_r, slow_at) = within("slow call", slow).await.unwrap();
     assert_eq!(first_text(&slow_r.unwrap()), "slowpoke");
@@ -94,32 +78,17 @@ async fn cancelled_request_gets_no_response() {
     };
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert_eq!(client.session().inflight(), 1);
-    client.notify(
-        "notifications/cancelled",
-        Some(json!({"requestId": id.to_value(), "reason": "changed my mind"})),
-    );
+    client.notify("notifications/cancelled", Some(json!({"requestId": id.to_value(), "reason": "changed my mind"})));
     let flags = handler.slow_flags("doomed");
     assert!(flags.hook_ran(), "the on_cancel hook runs at once");
     assert_eq!(client.session().inflight(), 0);
     // wait well beyond the call's duration: no response may arrive
     let outcome = tokio::time::timeout(Duration::from_millis(350), pending).await;
-    assert!(
-        outcome.is_err(),
-        "a cancelled request must not be answered: {outcome:?}"
-    );
+    assert!(outcome.is_err(), "a cancelled request must not be answered: {outcome:?}");
     assert!(flags.finished(), "the handler ran to its end");
-    assert!(
-        flags.token_cancelled(),
-        "the handler saw the token cancelled"
-    );
+    assert!(flags.token_cancelled(), "the handler saw the token cancelled");
     // the next request is served
-    let r = call(
-        &client,
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "next"}}),
-    )
-    .await
-    .unwrap();
+    let r = call(&client, "tools/call", json!({"name": "echo", "arguments": {"text": "next"}})).await.unwrap();
     assert_eq!(first_text(&r), "next");
 }
 
@@ -162,9 +131,7 @@ async fn stateless_requests_can_be_cancelled() {
         modern(json!({"name": "slow", "arguments": {"ms": 100, "tag": "modern-doomed"}})),
     );
     tokio::time::sleep(Duration::from_millis(20)).await;
-    raw.send(
-        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}),
-    );
+    raw.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}));
     assert!(handler.slow_flags("modern-doomed").hook_ran());
     raw.expect_silence(Duration::from_millis(250)).await;
     raw.request(json!(2), "tools/list", modern(json!({})));
@@ -175,19 +142,10 @@ async fn stateless_requests_can_be_cancelled() {
 async fn cancelling_unknown_or_finished_requests_is_harmless() {
     let (server, _) = setup();
     let client = legacy_client(&server, "2025-11-25").await;
-    let r = call(
-        &client,
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "done"}}),
-    )
-    .await
-    .unwrap();
+    let r = call(&client, "tools/call", json!({"name": "echo", "arguments": {"text": "done"}})).await.unwrap();
     assert_eq!(first_text(&r), "done");
     client.notify("notifications/cancelled", Some(json!({"requestId": 1})));
-    client.notify(
-        "notifications/cancelled",
-        Some(json!({"requestId": "never-sent"})),
-    );
+    client.notify("notifications/cancelled", Some(json!({"requestId": "never-sent"})));
     client.notify("notifications/cancelled", Some(json!({})));
     client.notify("notifications/cancelled", None);
     assert_eq!(call(&client, "ping", json!({})).await.unwrap(), json!({}));
@@ -198,16 +156,8 @@ async fn duplicate_in_flight_id_is_rejected() {
     let (server, handler) = setup();
     let mut raw = RawClient::connect(&server, Vec::new());
     raw.initialize("2025-11-25").await;
-    raw.request(
-        json!(5),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 150, "tag": "first-5"}}),
-    );
-    raw.request(
-        json!(5),
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "dup"}}),
-    );
+    raw.request(json!(5), "tools/call", json!({"name": "slow", "arguments": {"ms": 150, "tag": "first-5"}}));
+    raw.request(json!(5), "tools/call", json!({"name": "echo", "arguments": {"text": "dup"}}));
     let dup = raw.recv().await;
     assert_eq!(dup["id"], 5);
     assert_eq!(err_code(&dup), -32600, "{dup}");
@@ -220,11 +170,7 @@ async fn duplicate_in_flight_id_is_rejected() {
     raw.request(json!(5), "ping", json!({}));
     assert_eq!(raw.recv().await["result"], json!({}));
     // string and integer ids are different ids
-    raw.request(
-        json!("5"),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 50, "tag": "str-5"}}),
-    );
+    raw.request(json!("5"), "tools/call", json!({"name": "slow", "arguments": {"ms": 50, "tag": "str-5"}}));
     raw.request(json!(5), "ping", json!({}));
     let a = raw.recv().await;
     let b = raw.recv().await;
@@ -238,27 +184,13 @@ async fn a_cancelled_request_does_not_answer_a_reused_id() {
     let (server, _) = setup();
     let mut raw = RawClient::connect(&server, Vec::new());
     raw.initialize("2025-11-25").await;
-    raw.request(
-        json!(9),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 100, "tag": "old-9"}}),
-    );
+    raw.request(json!(9), "tools/call", json!({"name": "slow", "arguments": {"ms": 100, "tag": "old-9"}}));
     tokio::time::sleep(Duration::from_millis(10)).await;
-    raw.send(
-        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}}),
-    );
-    raw.request(
-        json!(9),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 300, "tag": "new-9"}}),
-    );
+    raw.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}}));
+    raw.request(json!(9), "tools/call", json!({"name": "slow", "arguments": {"ms": 300, "tag": "new-9"}}));
     let resp = raw.recv().await;
     assert_eq!(resp["id"], 9);
-    assert_eq!(
-        first_text(&resp["result"]),
-        "new-9",
-        "the answer to the new request must be its own: {resp}"
-    );
+    assert_eq!(first_text(&resp["result"]), "new-9", "the answer to the new request must be its own: {resp}");
     raw.expect_silence(Duration::from_millis(100)).await;
 }
 
@@ -267,16 +199,8 @@ async fn cancel_all_silences_everything_in_flight() {
     let (server, handler) = setup();
     let mut raw = RawClient::connect(&server, Vec::new());
     raw.initialize("2025-11-25").await;
-    raw.request(
-        json!(1),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-1"}}),
-    );
-    raw.request(
-        json!(2),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-2"}}),
-    );
+    raw.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-1"}}));
+    raw.request(json!(2), "tools/call", json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-2"}}));
     assert_eq!(raw.session.inflight(), 2);
     raw.session.cancel_all();
     assert_eq!(raw.session.inflight(), 0);

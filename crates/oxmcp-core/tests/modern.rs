@@ -17,9 +17,7 @@ fn server_info_of(result: &Value) -> &Value {
 async fn server_discover_describes_the_server() {
     let (server, _) = setup();
     let client = MemoryClient::connect(&server, Vec::new());
-    let r = call(&client, "server/discover", modern(json!({})))
-        .await
-        .unwrap();
+    let r = call(&client, "server/discover", modern(json!({}))).await.unwrap();
     let versions: Vec<&str> = r["supportedVersions"]
         .as_array()
         .expect("supportedVersions")
@@ -73,24 +71,17 @@ async fn missing_or_malformed_meta_is_invalid_params() {
     ];
     for meta in bad_metas {
         for method in ["server/discover", "tools/list", "tools/call"] {
-            let params = with_meta(
-                json!({"name": "echo", "arguments": {"text": "x"}}),
-                meta.clone(),
-            );
+            let params = with_meta(json!({"name": "echo", "arguments": {"text": "x"}}), meta.clone());
             let err = call(&client, method, params).await.unwrap_err();
             assert_eq!(err.code, -32602, "{method} with {meta}: {err}");
         }
     }
     // server/discover without any _meta on a fresh connection
-    let err = call(&client, "server/discover", json!({}))
-        .await
-        .unwrap_err();
+    let err = call(&client, "server/discover", json!({})).await.unwrap_err();
     assert_eq!(err.code, -32602);
     assert_eq!(handler.tool_calls(), 0);
     // and a good request right after
-    assert!(call(&client, "server/discover", modern(json!({})))
-        .await
-        .is_ok());
+    assert!(call(&client, "server/discover", modern(json!({}))).await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,13 +112,7 @@ async fn unsupported_versions_get_32022_with_supported_and_requested() {
 async fn removed_methods_are_method_not_found() {
     let (server, _) = setup();
     let client = MemoryClient::connect(&server, Vec::new());
-    for method in [
-        "initialize",
-        "ping",
-        "logging/setLevel",
-        "resources/subscribe",
-        "resources/unsubscribe",
-    ] {
+    for method in ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"] {
         let params = modern(
             json!({"protocolVersion": "2025-11-25", "capabilities": {}, "level": "info", "uri": "config://app"}),
         );
@@ -136,13 +121,7 @@ async fn removed_methods_are_method_not_found() {
     }
     // the modern `initialize` attempt did not open a legacy session
     assert_eq!(client.session().negotiated_version(), None);
-    assert_eq!(
-        call(&client, "tools/list", json!({}))
-            .await
-            .unwrap_err()
-            .code,
-        -32600
-    );
+    assert_eq!(call(&client, "tools/list", json!({})).await.unwrap_err().code, -32600);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,26 +141,14 @@ async fn every_result_has_result_type_and_server_info() {
         let r = call(&client, method, modern(params)).await.unwrap();
         assert_eq!(r["resultType"], "complete", "{method}: {r}");
         assert!(r["ttlMs"].is_u64(), "{method}: {r}");
-        assert!(
-            matches!(r["cacheScope"].as_str(), Some("public" | "private")),
-            "{method}: {r}"
-        );
+        assert!(matches!(r["cacheScope"].as_str(), Some("public" | "private")), "{method}: {r}");
         assert_eq!(server_info_of(&r)["name"], "oxmcp-test", "{method}: {r}");
     }
     let not_cacheable = [
-        (
-            "tools/call",
-            json!({"name": "echo", "arguments": {"text": "hi"}}),
-        ),
+        ("tools/call", json!({"name": "echo", "arguments": {"text": "hi"}})),
         ("tools/call", json!({"name": "fail"})),
-        (
-            "tools/call",
-            json!({"name": "add", "arguments": {"a": "x", "b": 1}}),
-        ),
-        (
-            "prompts/get",
-            json!({"name": "greet", "arguments": {"name": "Ada"}}),
-        ),
+        ("tools/call", json!({"name": "add", "arguments": {"a": "x", "b": 1}})),
+        ("prompts/get", json!({"name": "greet", "arguments": {"name": "Ada"}})),
     ];
     for (method, params) in not_cacheable {
         let r = call(&client, method, modern(params)).await.unwrap();
@@ -197,42 +164,21 @@ async fn modern_requests_carry_their_version_and_capabilities_to_the_handler() {
     let (server, handler) = setup();
     let client = legacy_client(&server, "2024-11-05").await;
     // a stateless request on a connection that also has a legacy session is still stateless
-    let r = call(
-        &client,
-        "tools/call",
-        modern(json!({"name": "add", "arguments": {"a": 1, "b": 2}})),
-    )
-    .await
-    .unwrap();
+    let r = call(&client, "tools/call", modern(json!({"name": "add", "arguments": {"a": 1, "b": 2}}))).await.unwrap();
     assert_eq!(r["resultType"], "complete");
-    assert_eq!(
-        r["structuredContent"],
-        json!({"sum": 3.0}),
-        "modern keeps structuredContent: {r}"
-    );
+    assert_eq!(r["structuredContent"], json!({"sum": 3.0}), "modern keeps structuredContent: {r}");
     // and the legacy session is untouched
-    let r = call(
-        &client,
-        "tools/call",
-        json!({"name": "add", "arguments": {"a": 1, "b": 2}}),
-    )
-    .await
-    .unwrap();
+    let r = call(&client, "tools/call", json!({"name": "add", "arguments": {"a": 1, "b": 2}})).await.unwrap();
     assert!(r.get("resultType").is_none());
     assert!(r.get("structuredContent").is_none());
-    assert_eq!(
-        *handler.versions_seen.lock().unwrap(),
-        ["2026-07-28", "2024-11-05"]
-    );
+    assert_eq!(*handler.versions_seen.lock().unwrap(), ["2026-07-28", "2024-11-05"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_discover_is_not_a_legacy_method() {
     let (server, _) = setup();
     let client = legacy_client(&server, "2025-11-25").await;
-    let err = call(&client, "server/discover", json!({}))
-        .await
-        .unwrap_err();
+    let err = call(&client, "server/discover", json!({})).await.unwrap_err();
     assert_eq!(err.code, -32601);
 }
 
@@ -247,27 +193,19 @@ async fn tool_meta_is_merged_with_server_info() {
             reply: oxmcp_core::server::Reply<oxmcp_core::server::ToolOutput>,
         ) {
             let mut out = oxmcp_core::server::ToolOutput::text("x");
-            out.0
-                .insert("_meta".into(), json!({"com.example/trace": "t-1"}));
+            out.0.insert("_meta".into(), json!({"com.example/trace": "t-1"}));
             reply.ok(out);
         }
     }
-    let server =
-        oxmcp_core::server::Server::new(ServerConfig::new("meta", "9"), Arc::new(MetaHandler));
+    let server = oxmcp_core::server::Server::new(ServerConfig::new("meta", "9"), Arc::new(MetaHandler));
     server.update_catalog(|c| {
         c.add_tool(
-            oxmcp_core::server::ToolSpec::new(
-                json!({"name": "m", "inputSchema": {"type": "object"}}),
-                1,
-                true,
-            )
-            .unwrap(),
+            oxmcp_core::server::ToolSpec::new(json!({"name": "m", "inputSchema": {"type": "object"}}), 1, true)
+                .unwrap(),
         )
     });
     let client = MemoryClient::connect(&server, Vec::new());
-    let r = call(&client, "tools/call", modern(json!({"name": "m"})))
-        .await
-        .unwrap();
+    let r = call(&client, "tools/call", modern(json!({"name": "m"}))).await.unwrap();
     assert_eq!(r["_meta"]["com.example/trace"], "t-1");
     assert_eq!(server_info_of(&r)["name"], "meta");
 }

@@ -17,12 +17,7 @@ fn paged_server(page_size: Option<usize>) -> Server {
     server.update_catalog(|c| {
         for (i, name) in NAMES.iter().enumerate() {
             c.add_tool(
-                ToolSpec::new(
-                    json!({"name": name, "inputSchema": {"type": "object"}}),
-                    i as u64,
-                    true,
-                )
-                .unwrap(),
+                ToolSpec::new(json!({"name": name, "inputSchema": {"type": "object"}}), i as u64, true).unwrap(),
             );
             c.add_prompt(PromptSpec::new(json!({"name": format!("p-{name}")}), i as u64).unwrap());
         }
@@ -31,12 +26,7 @@ fn paged_server(page_size: Option<usize>) -> Server {
 }
 
 /// Walks a list to its end; returns (pages of names, cursors seen).
-async fn walk(
-    client: &MemoryClient,
-    method: &str,
-    key: &str,
-    modern_era: bool,
-) -> (Vec<Vec<String>>, Vec<String>) {
+async fn walk(client: &MemoryClient, method: &str, key: &str, modern_era: bool) -> (Vec<Vec<String>>, Vec<String>) {
     let mut pages = Vec::new();
     let mut cursors = Vec::new();
     let mut cursor: Option<String> = None;
@@ -51,18 +41,10 @@ async fn walk(
         let r = call(client, method, params).await.unwrap();
         if modern_era {
             assert_eq!(r["resultType"], "complete");
-            assert!(
-                r["ttlMs"].is_u64(),
-                "every page has its own caching hints: {r}"
-            );
+            assert!(r["ttlMs"].is_u64(), "every page has its own caching hints: {r}");
             assert_eq!(r["cacheScope"], "public", "same scope on every page");
         }
-        let names = r[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["name"].as_str().unwrap().to_string())
-            .collect();
+        let names = r[key].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect();
         pages.push(names);
         match r.get("nextCursor") {
             Some(Value::String(c)) => {
@@ -81,10 +63,7 @@ async fn walks_pages_in_registration_order() {
     let server = paged_server(Some(2));
     let client = legacy_client(&server, "2025-11-25").await;
     let (pages, cursors) = walk(&client, "tools/list", "tools", false).await;
-    assert_eq!(
-        pages,
-        [vec!["zeta", "alpha"], vec!["mid", "beta"], vec!["omega"]]
-    );
+    assert_eq!(pages, [vec!["zeta", "alpha"], vec!["mid", "beta"], vec!["omega"]]);
     assert_eq!(cursors.len(), 2);
     // deterministic: a second walk sees the same pages and the same cursors
     let (again, cursors_again) = walk(&client, "tools/list", "tools", false).await;
@@ -98,10 +77,7 @@ async fn walks_pages_in_registration_order() {
     // prompts page the same way
     let (prompt_pages, _) = walk(&client, "prompts/list", "prompts", false).await;
     let flat: Vec<String> = prompt_pages.concat();
-    assert_eq!(
-        flat,
-        NAMES.iter().map(|n| format!("p-{n}")).collect::<Vec<_>>()
-    );
+    assert_eq!(flat, NAMES.iter().map(|n| format!("p-{n}")).collect::<Vec<_>>());
     assert_eq!(prompt_pages.len(), 3);
 }
 
@@ -129,28 +105,12 @@ async fn empty_cursor_is_the_first_page() {
 async fn invalid_cursors_are_invalid_params() {
     let server = paged_server(Some(2));
     let client = legacy_client(&server, "2025-11-25").await;
-    for cursor in [
-        json!("garbage"),
-        json!("oxc1.ff"),
-        json!("oxc1.zz"),
-        json!(5),
-        json!({"offset": 2}),
-        json!(["a"]),
-    ] {
-        for method in [
-            "tools/list",
-            "prompts/list",
-            "resources/list",
-            "resources/templates/list",
-        ] {
-            let err = call(&client, method, json!({"cursor": cursor}))
-                .await
-                .unwrap_err();
+    for cursor in [json!("garbage"), json!("oxc1.ff"), json!("oxc1.zz"), json!(5), json!({"offset": 2}), json!(["a"])] {
+        for method in ["tools/list", "prompts/list", "resources/list", "resources/templates/list"] {
+            let err = call(&client, method, json!({"cursor": cursor})).await.unwrap_err();
             assert_eq!(err.code, -32602, "{method} cursor {cursor}: {err}");
         }
-        let err = call(&client, "tools/list", modern(json!({"cursor": cursor})))
-            .await
-            .unwrap_err();
+        let err = call(&client, "tools/list", modern(json!({"cursor": cursor}))).await.unwrap_err();
         assert_eq!(err.code, -32602, "modern, cursor {cursor}");
     }
     // and the list still works
@@ -163,12 +123,8 @@ async fn replacing_an_entry_keeps_its_position() {
     let server = paged_server(Some(2));
     server.update_catalog(|c| {
         c.add_tool(
-            ToolSpec::new(
-                json!({"name": "mid", "description": "v2", "inputSchema": {"type": "object"}}),
-                99,
-                true,
-            )
-            .unwrap(),
+            ToolSpec::new(json!({"name": "mid", "description": "v2", "inputSchema": {"type": "object"}}), 99, true)
+                .unwrap(),
         );
         assert!(c.remove_tool("alpha"));
     });

@@ -46,16 +46,9 @@ impl StdioPeer {
         let served = {
             let server = server.clone();
             let shutdown = shutdown.clone();
-            tokio::spawn(async move {
-                serve_streams(&server, theirs, server_out, options, shutdown).await
-            })
+            tokio::spawn(async move { serve_streams(&server, theirs, server_out, options, shutdown).await })
         };
-        StdioPeer {
-            input: ours,
-            lines,
-            served,
-            shutdown,
-        }
+        StdioPeer { input: ours, lines, served, shutdown }
     }
 
     fn send_line(&mut self, bytes: &[u8]) {
@@ -74,9 +67,7 @@ impl StdioPeer {
 
     /// The next line the server wrote: checked to be exactly one JSON-RPC message and a newline.
     async fn recv(&mut self) -> Value {
-        let line = within("a line from the server", self.lines.recv())
-            .await
-            .expect("server output open");
+        let line = within("a line from the server", self.lines.recv()).await.expect("server output open");
         parse_line(&line)
     }
 
@@ -95,11 +86,7 @@ impl StdioPeer {
     }
 
     async fn initialize(&mut self, version: &str) {
-        self.request(
-            json!("init"),
-            "initialize",
-            json!({"protocolVersion": version, "capabilities": {}}),
-        );
+        self.request(json!("init"), "initialize", json!({"protocolVersion": version, "capabilities": {}}));
         let r = self.recv().await;
         assert_eq!(r["result"]["protocolVersion"], version);
         self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
@@ -107,26 +94,12 @@ impl StdioPeer {
 }
 
 fn parse_line(line: &[u8]) -> Value {
-    assert_eq!(
-        line.last(),
-        Some(&b'\n'),
-        "every message ends with a newline: {:?}",
-        String::from_utf8_lossy(line)
-    );
+    assert_eq!(line.last(), Some(&b'\n'), "every message ends with a newline: {:?}", String::from_utf8_lossy(line));
     let body = &line[..line.len() - 1];
-    assert!(
-        !body.contains(&b'\n') && !body.contains(&b'\r'),
-        "no embedded newlines"
-    );
-    let v: Value = serde_json::from_slice(body).unwrap_or_else(|e| {
-        panic!(
-            "non-JSON on the output ({e}): {:?}",
-            String::from_utf8_lossy(line)
-        )
-    });
-    let is_msg = |m: &Value| {
-        m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some())
-    };
+    assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "no embedded newlines");
+    let v: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("non-JSON on the output ({e}): {:?}", String::from_utf8_lossy(line)));
+    let is_msg = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some());
     match &v {
         Value::Array(items) => assert!(items.iter().all(is_msg), "{v}"),
         other => assert!(is_msg(other), "only JSON-RPC responses on stdout: {v}"),
@@ -135,10 +108,7 @@ fn parse_line(line: &[u8]) -> Value {
 }
 
 fn small_limit() -> StdioOptions {
-    StdioOptions {
-        max_message_bytes: 256,
-        ..Default::default()
-    }
+    StdioOptions { max_message_bytes: 256, ..Default::default() }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,18 +116,12 @@ async fn serves_requests_over_streams() {
     let (server, _) = setup();
     let mut peer = StdioPeer::start(&server, StdioOptions::default());
     peer.initialize("2025-11-25").await;
-    peer.request(
-        json!(1),
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "über stdio ✓"}}),
-    );
+    peer.request(json!(1), "tools/call", json!({"name": "echo", "arguments": {"text": "über stdio ✓"}}));
     let r = peer.recv().await;
     assert_eq!(r["id"], 1);
     assert_eq!(first_text(&r["result"]), "über stdio ✓");
     // CRLF line endings and blank lines are tolerated
-    peer.input
-        .write_all(b"\r\n\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\r\n")
-        .unwrap();
+    peer.input.write_all(b"\r\n\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}\r\n").unwrap();
     assert_eq!(peer.recv().await["id"], 2);
     // a stateless request on the same stream
     peer.request(json!(3), "server/discover", modern(json!({})));
@@ -170,10 +134,7 @@ async fn serves_requests_over_streams() {
     peer.close_input();
     let rest = peer.drain().await;
     assert!(rest.is_empty(), "{rest:?}");
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -181,31 +142,17 @@ async fn responses_go_out_in_completion_order() {
     let (server, _) = setup();
     let mut peer = StdioPeer::start(&server, StdioOptions::default());
     peer.initialize("2025-11-25").await;
-    peer.request(
-        json!("slow"),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 200, "tag": "stdio-slow"}}),
-    );
-    peer.request(
-        json!("fast"),
-        "tools/call",
-        json!({"name": "add", "arguments": {"a": 2, "b": 2}}),
-    );
+    peer.request(json!("slow"), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "stdio-slow"}}));
+    peer.request(json!("fast"), "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}}));
     let started = Instant::now();
     let first = peer.recv().await;
     assert_eq!(first["id"], "fast", "{first}");
-    assert!(
-        started.elapsed() < Duration::from_millis(150),
-        "the fast answer did not wait for the slow call"
-    );
+    assert!(started.elapsed() < Duration::from_millis(150), "the fast answer did not wait for the slow call");
     let second = peer.recv().await;
     assert_eq!(second["id"], "slow");
     assert_eq!(first_text(&second["result"]), "stdio-slow");
     peer.close_input();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,28 +172,18 @@ async fn oversized_lines_are_rejected_with_the_sniffed_id() {
     assert_eq!(e["id"], "big-one");
     assert_eq!(err_code(&e), -32600);
     // an id after the params cannot be sniffed: null
-    peer.send_line(
-        format!(r#"{{"jsonrpc":"2.0","params":{{"text":"{big}"}},"id":7,"method":"ping"}}"#)
-            .as_bytes(),
-    );
+    peer.send_line(format!(r#"{{"jsonrpc":"2.0","params":{{"text":"{big}"}},"id":7,"method":"ping"}}"#).as_bytes());
     let e = peer.recv().await;
     assert!(e["id"].is_null(), "{e}");
     assert_eq!(err_code(&e), -32600);
     assert_eq!(handler.tool_calls(), 0);
     // the next request is served
-    peer.request(
-        json!(43),
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "small"}}),
-    );
+    peer.request(json!(43), "tools/call", json!({"name": "echo", "arguments": {"text": "small"}}));
     let r = peer.recv().await;
     assert_eq!(r["id"], 43);
     assert_eq!(first_text(&r["result"]), "small");
     peer.close_input();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,10 +202,7 @@ async fn a_line_at_the_limit_is_accepted() {
     peer.send_line(format!("{prefix}{text}y{suffix}").as_bytes());
     assert_eq!(err_code(&peer.recv().await), -32600);
     peer.close_input();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -276,31 +210,14 @@ async fn eof_waits_for_requests_in_flight() {
     let (server, _) = setup();
     let mut peer = StdioPeer::start(&server, StdioOptions::default());
     peer.initialize("2025-11-25").await;
-    peer.request(
-        json!(1),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 200, "tag": "eof-slow"}}),
-    );
-    peer.request(
-        json!(2),
-        "tools/call",
-        json!({"name": "echo", "arguments": {"text": "quick"}}),
-    );
+    peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "eof-slow"}}));
+    peer.request(json!(2), "tools/call", json!({"name": "echo", "arguments": {"text": "quick"}}));
     peer.close_input();
     let closed_at = Instant::now();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
     let took = closed_at.elapsed();
-    assert!(
-        took >= Duration::from_millis(120),
-        "returned before the slow call finished ({took:?})"
-    );
-    assert!(
-        took < Duration::from_millis(900),
-        "returned promptly once idle ({took:?})"
-    );
+    assert!(took >= Duration::from_millis(120), "returned before the slow call finished ({took:?})");
+    assert!(took < Duration::from_millis(900), "returned promptly once idle ({took:?})");
     let out = peer.drain().await;
     let ids: Vec<_> = out.iter().map(|m| m["id"].clone()).collect();
     assert_eq!(ids, [json!(2), json!(1)], "{out:?}");
@@ -310,34 +227,18 @@ async fn eof_waits_for_requests_in_flight() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eof_grace_bounds_the_wait() {
     let (server, handler) = setup();
-    let options = StdioOptions {
-        eof_grace: Duration::from_millis(100),
-        ..Default::default()
-    };
+    let options = StdioOptions { eof_grace: Duration::from_millis(100), ..Default::default() };
     let mut peer = StdioPeer::start(&server, options);
     peer.initialize("2025-11-25").await;
-    peer.request(
-        json!(1),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 600, "tag": "abandoned"}}),
-    );
+    peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 600, "tag": "abandoned"}}));
     peer.close_input();
     let closed_at = Instant::now();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
     assert!(closed_at.elapsed() < Duration::from_millis(500));
-    assert!(
-        handler.slow_flags("abandoned").hook_ran(),
-        "abandoned requests are cancelled"
-    );
+    assert!(handler.slow_flags("abandoned").hook_ran(), "abandoned requests are cancelled");
     let out = tokio::time::timeout(Duration::from_millis(700), peer.drain()).await;
     if let Ok(out) = out {
-        assert!(
-            out.is_empty(),
-            "an abandoned request is not answered: {out:?}"
-        );
+        assert!(out.is_empty(), "an abandoned request is not answered: {out:?}");
     }
 }
 
@@ -348,10 +249,7 @@ async fn shutdown_token_stops_serving() {
     peer.request(json!(1), "ping", json!({}));
     assert_eq!(peer.recv().await["result"], json!({}));
     peer.shutdown.cancel();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -359,25 +257,16 @@ async fn cancellation_over_stdio() {
     let (server, handler) = setup();
     let mut peer = StdioPeer::start(&server, StdioOptions::default());
     peer.initialize("2025-11-25").await;
-    peer.request(
-        json!(1),
-        "tools/call",
-        json!({"name": "slow", "arguments": {"ms": 150, "tag": "stdio-cancel"}}),
-    );
+    peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 150, "tag": "stdio-cancel"}}));
     tokio::time::sleep(Duration::from_millis(20)).await;
-    peer.send(
-        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}),
-    );
+    peer.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}));
     peer.request(json!(2), "ping", json!({}));
     assert_eq!(peer.recv().await["id"], 2);
     tokio::time::sleep(Duration::from_millis(250)).await;
     assert!(handler.slow_flags("stdio-cancel").finished());
     peer.close_input();
     let rest = peer.drain().await;
-    assert!(
-        rest.is_empty(),
-        "nothing for the cancelled request: {rest:?}"
-    );
+    assert!(rest.is_empty(), "nothing for the cancelled request: {rest:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,8 +281,5 @@ async fn batches_over_stdio_are_one_line() {
     let r = peer.recv().await;
     assert_eq!(r.as_array().map(Vec::len), Some(2), "{r}");
     peer.close_input();
-    within("serve_streams to return", &mut peer.served)
-        .await
-        .unwrap()
-        .unwrap();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
 }

@@ -16,42 +16,21 @@ struct EraClient {
 impl EraClient {
     async fn new(server: &oxmcp_core::server::Server, version: &str) -> Self {
         if version == MODERN {
-            EraClient {
-                client: MemoryClient::connect(server, Vec::new()),
-                modern: true,
-            }
+            EraClient { client: MemoryClient::connect(server, Vec::new()), modern: true }
         } else {
-            EraClient {
-                client: legacy_client(server, version).await,
-                modern: false,
-            }
+            EraClient { client: legacy_client(server, version).await, modern: false }
         }
     }
-    async fn call(
-        &self,
-        method: &str,
-        params: Value,
-    ) -> Result<Value, oxmcp_core::jsonrpc::ErrorObject> {
+    async fn call(&self, method: &str, params: Value) -> Result<Value, oxmcp_core::jsonrpc::ErrorObject> {
         let params = if self.modern { modern(params) } else { params };
         call(&self.client, method, params).await
     }
-    async fn tool(
-        &self,
-        name: &str,
-        arguments: Value,
-    ) -> Result<Value, oxmcp_core::jsonrpc::ErrorObject> {
-        self.call("tools/call", json!({"name": name, "arguments": arguments}))
-            .await
+    async fn tool(&self, name: &str, arguments: Value) -> Result<Value, oxmcp_core::jsonrpc::ErrorObject> {
+        self.call("tools/call", json!({"name": name, "arguments": arguments})).await
     }
 }
 
-const ALL_VERSIONS: [&str; 5] = [
-    "2024-11-05",
-    "2025-03-26",
-    "2025-06-18",
-    "2025-11-25",
-    MODERN,
-];
+const ALL_VERSIONS: [&str; 5] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", MODERN];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tools_list_returns_definitions_in_registration_order() {
@@ -61,11 +40,7 @@ async fn tools_list_returns_definitions_in_registration_order() {
         let r = c.call("tools/list", json!({})).await.unwrap();
         let tools = r["tools"].as_array().unwrap();
         let names: Vec<_> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
-        assert_eq!(
-            names,
-            ["add", "echo", "slow", "fail", "mcp_error"],
-            "{version}"
-        );
+        assert_eq!(names, ["add", "echo", "slow", "fail", "mcp_error"], "{version}");
         assert_eq!(tools[0]["description"], "Adds two numbers");
         assert_eq!(tools[0]["inputSchema"]["required"], json!(["a", "b"]));
         assert!(r.get("nextCursor").is_none());
@@ -80,10 +55,7 @@ async fn add_with_numbers_and_lenient_strings() {
     assert_eq!(r["structuredContent"]["sum"], 5.5);
     assert_ne!(r["isError"], true);
     // strings that are numbers are coerced where the schema wants numbers
-    let r = c
-        .tool("add", json!({"a": "2", "b": " 3.5 "}))
-        .await
-        .unwrap();
+    let r = c.tool("add", json!({"a": "2", "b": " 3.5 "})).await.unwrap();
     assert_eq!(r["structuredContent"]["sum"], 5.5, "{r}");
     let text: Value = serde_json::from_str(first_text(&r)).unwrap();
     assert_eq!(text["sum"], 5.5, "text mirrors the structured value");
@@ -91,10 +63,7 @@ async fn add_with_numbers_and_lenient_strings() {
     let r = c.tool("echo", json!({"text": "12"})).await.unwrap();
     assert_eq!(first_text(&r), "12");
     // undeclared arguments are dropped, not rejected (generated schemas)
-    let r = c
-        .tool("echo", json!({"text": "hi", "junk": [1, 2]}))
-        .await
-        .unwrap();
+    let r = c.tool("echo", json!({"text": "hi", "junk": [1, 2]})).await.unwrap();
     assert_eq!(first_text(&r), "hi");
     assert_eq!(handler.tool_calls(), 4);
 }
@@ -104,19 +73,12 @@ async fn validation_errors_are_jsonrpc_errors_before_2025_11_25() {
     let (server, handler) = setup();
     for version in ["2024-11-05", "2025-03-26", "2025-06-18"] {
         let c = EraClient::new(&server, version).await;
-        let err = c
-            .tool("add", json!({"a": "abc", "b": 1}))
-            .await
-            .unwrap_err();
+        let err = c.tool("add", json!({"a": "abc", "b": 1})).await.unwrap_err();
         assert_eq!(err.code, -32602, "{version}: {err}");
         let data = err.data.clone().expect("data");
         assert_eq!(data["tool"], "add");
         assert_eq!(data["field"], "a", "{data}");
-        assert!(
-            err.message.contains("a:"),
-            "the message names the field: {}",
-            err.message
-        );
+        assert!(err.message.contains("a:"), "the message names the field: {}", err.message);
 
         let err = c.tool("add", json!({"a": 1})).await.unwrap_err();
         assert_eq!(err.code, -32602);
@@ -126,18 +88,11 @@ async fn validation_errors_are_jsonrpc_errors_before_2025_11_25() {
             err.message
         );
 
-        let err = c
-            .tool("echo", json!({"text": {"nested": true}}))
-            .await
-            .unwrap_err();
+        let err = c.tool("echo", json!({"text": {"nested": true}})).await.unwrap_err();
         assert_eq!(err.code, -32602);
         assert_eq!(err.data.unwrap()["field"], "text");
     }
-    assert_eq!(
-        handler.tool_calls(),
-        0,
-        "invalid arguments never reach the handler"
-    );
+    assert_eq!(handler.tool_calls(), 0, "invalid arguments never reach the handler");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,20 +122,11 @@ async fn bad_call_params_are_invalid_params_in_every_era() {
         let err = c.tool("nope", json!({})).await.unwrap_err();
         assert_eq!(err.code, -32602, "{version}: unknown tool");
         assert_eq!(err.data.unwrap()["name"], "nope");
-        let err = c
-            .call("tools/call", json!({"arguments": {}}))
-            .await
-            .unwrap_err();
+        let err = c.call("tools/call", json!({"arguments": {}})).await.unwrap_err();
         assert_eq!(err.code, -32602, "{version}: no name");
         let err = c.call("tools/call", json!({"name": 5})).await.unwrap_err();
         assert_eq!(err.code, -32602, "{version}: name not a string");
-        let err = c
-            .call(
-                "tools/call",
-                json!({"name": "echo", "arguments": "text=hi"}),
-            )
-            .await
-            .unwrap_err();
+        let err = c.call("tools/call", json!({"name": "echo", "arguments": "text=hi"})).await.unwrap_err();
         assert_eq!(err.code, -32602, "{version}: arguments not an object");
     }
     assert_eq!(handler.tool_calls(), 0);
@@ -197,10 +143,7 @@ async fn structured_content_depends_on_the_revision() {
         if kept {
             assert_eq!(r["structuredContent"], json!({"sum": 3.0}));
         }
-        assert_eq!(
-            r["content"][0]["type"], "text",
-            "{version}: content is always there"
-        );
+        assert_eq!(r["content"][0]["type"], "text", "{version}: content is always there");
     }
 }
 
@@ -239,18 +182,12 @@ async fn a_dropped_reply_still_answers() {
     let server = oxmcp_core::server::Server::new(config(), std::sync::Arc::new(Dropper));
     server.update_catalog(|c| {
         c.add_tool(
-            oxmcp_core::server::ToolSpec::new(
-                json!({"name": "d", "inputSchema": {"type": "object"}}),
-                1,
-                true,
-            )
-            .unwrap(),
+            oxmcp_core::server::ToolSpec::new(json!({"name": "d", "inputSchema": {"type": "object"}}), 1, true)
+                .unwrap(),
         )
     });
     let client = legacy_client(&server, "2025-11-25").await;
-    let err = call(&client, "tools/call", json!({"name": "d"}))
-        .await
-        .unwrap_err();
+    let err = call(&client, "tools/call", json!({"name": "d"})).await.unwrap_err();
     assert_eq!(err.code, -32603);
     assert_eq!(client.session().inflight(), 0);
 }

@@ -11,7 +11,11 @@ pub fn encode_cursor(offset: usize) -> String {
 
 /// The page `[start, end)` of `len` items for `cursor`, and the cursor of the next page.
 /// `page_size = None` returns everything at once. An unreadable cursor is -32602.
-pub fn page(len: usize, cursor: Option<&str>, page_size: Option<usize>) -> Result<(usize, usize, Option<String>), ErrorObject> {
+pub fn page(
+    len: usize,
+    cursor: Option<&str>,
+    page_size: Option<usize>,
+) -> Result<(usize, usize, Option<String>), ErrorObject> {
     let start = match cursor {
         None | Some("") => 0,
         Some(c) => c

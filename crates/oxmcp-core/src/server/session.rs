@@ -204,7 +204,13 @@ impl Session {
     }
 
     /// Decides the era of a request and builds its context, or the error that rejects it.
-    fn classify(&self, id: &RequestId, method: &str, params: &Value, inbound: &Inbound) -> Result<RequestContext, ErrorObject> {
+    fn classify(
+        &self,
+        id: &RequestId,
+        method: &str,
+        params: &Value,
+        inbound: &Inbound,
+    ) -> Result<RequestContext, ErrorObject> {
         let req_meta = params.get("_meta");
         let make = |version, client| RequestContext {
             id: id.clone(),
@@ -217,7 +223,10 @@ impl Session {
         };
         if let Some(raw) = req_meta.and_then(|m| m.get(meta::PROTOCOL_VERSION)) {
             let Some(requested) = raw.as_str() else {
-                return Err(ErrorObject::invalid_params(format!("_meta[\"{}\"] must be a string", meta::PROTOCOL_VERSION)));
+                return Err(ErrorObject::invalid_params(format!(
+                    "_meta[\"{}\"] must be a string",
+                    meta::PROTOCOL_VERSION
+                )));
             };
             if !req_meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)).is_some_and(Value::is_object) {
                 return Err(ErrorObject::invalid_params(format!(
@@ -228,8 +237,11 @@ impl Session {
             let version = ProtocolVersion::parse(requested).filter(|v| v.is_modern()).ok_or_else(|| {
                 // The same list as server/discover: handshake-era revisions stay reachable via initialize.
                 let supported: Vec<_> = ProtocolVersion::ALL.iter().rev().map(|v| v.as_str()).collect();
-                ErrorObject::new(codes::UNSUPPORTED_PROTOCOL_VERSION, format!("Unsupported protocol version: {requested}"))
-                    .with_data(json!({ "supported": supported, "requested": requested }))
+                ErrorObject::new(
+                    codes::UNSUPPORTED_PROTOCOL_VERSION,
+                    format!("Unsupported protocol version: {requested}"),
+                )
+                .with_data(json!({ "supported": supported, "requested": requested }))
             })?;
             if LEGACY_ONLY_METHODS.contains(&method) {
                 return Err(ErrorObject::method_not_found(method));
@@ -259,7 +271,8 @@ impl Session {
             .and_then(Value::as_str)
             .ok_or_else(|| ErrorObject::invalid_params("initialize needs params.protocolVersion (a string)"))?;
         // Echo a supported handshake-era revision; otherwise offer our newest one.
-        let version = ProtocolVersion::parse(requested).filter(|v| !v.is_modern()).unwrap_or(ProtocolVersion::LATEST_LEGACY);
+        let version =
+            ProtocolVersion::parse(requested).filter(|v| !v.is_modern()).unwrap_or(ProtocolVersion::LATEST_LEGACY);
         let client = ClientInfo {
             info: params.get("clientInfo").cloned(),
             capabilities: params.get("capabilities").cloned().unwrap_or_else(|| json!({})),
@@ -361,7 +374,9 @@ impl Responder {
                 let r = self.session.discover();
                 self.finish_ok(r)
             }
-            "tools/list" => self.list_catalog(&params, "tools", |c| c.tools().iter().map(|t| t.definition.clone()).collect()),
+            "tools/list" => {
+                self.list_catalog(&params, "tools", |c| c.tools().iter().map(|t| t.definition.clone()).collect())
+            }
             "tools/call" => self.call_tool(params),
             "resources/list" => self.list("resources", ListKind::Resources, &params, |c| {
                 c.resources().iter().map(|r| r.definition.clone()).collect()
@@ -370,9 +385,9 @@ impl Responder {
                 c.templates().iter().map(|t| t.definition.clone()).collect()
             }),
             "resources/read" => self.read_resource(params),
-            "prompts/list" => {
-                self.list("prompts", ListKind::Prompts, &params, |c| c.prompts().iter().map(|p| p.definition.clone()).collect())
-            }
+            "prompts/list" => self.list("prompts", ListKind::Prompts, &params, |c| {
+                c.prompts().iter().map(|p| p.definition.clone()).collect()
+            }),
             "prompts/get" => self.get_prompt(params),
             other => {
                 let err = ErrorObject::method_not_found(other);
@@ -410,7 +425,13 @@ impl Responder {
     }
 
     /// A list that the handler may produce itself (the `@server.list_resources()` override).
-    fn list(self, key: &'static str, kind: ListKind, params: &Value, items: impl FnOnce(&super::Catalog) -> Vec<Value>) {
+    fn list(
+        self,
+        key: &'static str,
+        kind: ListKind,
+        params: &Value,
+        items: impl FnOnce(&super::Catalog) -> Vec<Value>,
+    ) {
         let handler = self.session.server.handler().clone();
         if !handler.overrides_list(kind) {
             return self.list_catalog(params, key, items);
@@ -443,7 +464,9 @@ impl Responder {
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return self.finish(Err(ErrorObject::invalid_params("tools/call params.arguments must be an object"))),
+            Some(_) => {
+                return self.finish(Err(ErrorObject::invalid_params("tools/call params.arguments must be an object")))
+            }
         };
         let arguments = match tool.arguments.prepare(arguments) {
             Ok(a) => a,
@@ -516,7 +539,9 @@ impl Responder {
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(m)) => m.clone(),
-            Some(_) => return self.finish(Err(ErrorObject::invalid_params("prompts/get params.arguments must be an object"))),
+            Some(_) => {
+                return self.finish(Err(ErrorObject::invalid_params("prompts/get params.arguments must be an object")))
+            }
         };
         if let Some(missing) = prompt.required.iter().find(|r| !arguments.contains_key(*r)) {
             let err = ErrorObject::invalid_params(format!("Missing required argument {missing:?} for prompt {name}"))

@@ -75,7 +75,8 @@ impl MemoryClient {
         let pending: Pending = Arc::default();
         let notifications = Arc::new(Mutex::new(Vec::new()));
         let orphans = Arc::new(Mutex::new(Vec::new()));
-        let sink = MemorySink { pending: pending.clone(), notifications: notifications.clone(), orphans: orphans.clone() };
+        let sink =
+            MemorySink { pending: pending.clone(), notifications: notifications.clone(), orphans: orphans.clone() };
         let inbound = Inbound { out: Arc::new(sink), headers: Arc::new(headers) };
         MemoryClient { session: server.session(), inbound, pending, notifications, orphans, next_id: AtomicI64::new(1) }
     }
@@ -93,7 +94,12 @@ impl MemoryClient {
 
     /// Sends a request with a chosen id and waits for its answer. If the request is cancelled,
     /// no answer ever comes: wrap this in a timeout.
-    pub async fn request_with_id(&self, id: RequestId, method: &str, params: Option<Value>) -> Result<Value, ErrorObject> {
+    pub async fn request_with_id(
+        &self,
+        id: RequestId,
+        method: &str,
+        params: Option<Value>,
+    ) -> Result<Value, ErrorObject> {
         let (tx, rx) = oneshot::channel();
         self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), tx);
         let frame = jsonrpc::encode_request(&id, method, params.as_ref());

@@ -42,7 +42,13 @@ impl Outbound for WriterSink {
 }
 
 /// Serves one session over a reader/writer pair until input ends, output breaks, or `shutdown`.
-pub async fn serve_streams<R, W>(server: &Server, input: R, output: W, options: StdioOptions, shutdown: CancellationToken) -> io::Result<()>
+pub async fn serve_streams<R, W>(
+    server: &Server,
+    input: R,
+    output: W,
+    options: StdioOptions,
+    shutdown: CancellationToken,
+) -> io::Result<()>
 where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
@@ -112,7 +118,11 @@ fn spawn_reader<R: Read + Send + 'static>(
     Ok(())
 }
 
-fn spawn_writer<W: Write + Send + 'static>(mut output: W, rx: mpsc::Receiver<ToWriter>, closed: CancellationToken) -> io::Result<()> {
+fn spawn_writer<W: Write + Send + 'static>(
+    mut output: W,
+    rx: mpsc::Receiver<ToWriter>,
+    closed: CancellationToken,
+) -> io::Result<()> {
     std::thread::Builder::new().name("oxmcp-stdout".into()).spawn(move || {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
         let mut acks = Vec::new();
@@ -150,7 +160,11 @@ fn spawn_writer<W: Write + Send + 'static>(mut output: W, rx: mpsc::Receiver<ToW
 
 /// Serves on this process's stdin and stdout. See the module docs for the fd 1 redirection.
 #[cfg(unix)]
-pub async fn serve_process_stdio(server: &Server, options: StdioOptions, shutdown: CancellationToken) -> io::Result<()> {
+pub async fn serve_process_stdio(
+    server: &Server,
+    options: StdioOptions,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
     use std::os::fd::FromRawFd;
     // SAFETY: dup/dup2 on the process's standard descriptors; each new fd is owned exactly once.
     let (input, output, saved_stdout) = unsafe {

@@ -4,10 +4,9 @@
 
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{
-    Handler, HandlerError, Headers, Inbound, ListKind, ListOutput, Outbound, PromptGet,
-    PromptOutput, PromptSpec, Reply, RequestContext, RequestToValidate, ResourceOutput,
-    ResourceRead, ResourceSpec, ResourceTarget, Server, ServerConfig, Session, TemplateSpec,
-    ToolCall, ToolOutput, ToolSpec,
+    Handler, HandlerError, Headers, Inbound, ListKind, ListOutput, Outbound, PromptGet, PromptOutput, PromptSpec,
+    Reply, RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ResourceSpec, ResourceTarget, Server,
+    ServerConfig, Session, TemplateSpec, ToolCall, ToolOutput, ToolSpec,
 };
 use oxmcp_core::transport::MemoryClient;
 use serde_json::{json, Map, Value};
@@ -24,9 +23,7 @@ pub const WAIT: Duration = Duration::from_secs(2);
 
 /// Bounds a future; panics with `what` if it does not finish in `WAIT`.
 pub async fn within<T>(what: &str, fut: impl Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, fut)
-        .await
-        .unwrap_or_else(|_| panic!("timed out: {what}"))
+    tokio::time::timeout(WAIT, fut).await.unwrap_or_else(|_| panic!("timed out: {what}"))
 }
 
 /// The test handler. Records what it saw so tests can assert on side effects.
@@ -54,12 +51,7 @@ impl TestHandler {
         self.tool_calls.load(Ordering::SeqCst)
     }
     pub fn slow_flags(&self, tag: &str) -> Arc<SlowFlags> {
-        self.slow
-            .lock()
-            .unwrap()
-            .get(tag)
-            .cloned()
-            .unwrap_or_else(|| panic!("no slow call tagged {tag}"))
+        self.slow.lock().unwrap().get(tag).cloned().unwrap_or_else(|| panic!("no slow call tagged {tag}"))
     }
 }
 
@@ -70,40 +62,20 @@ fn arg_f64(args: &Map<String, Value>, key: &str) -> f64 {
 impl Handler for TestHandler {
     fn call_tool(&self, call: ToolCall, reply: Reply<ToolOutput>) {
         self.tool_calls.fetch_add(1, Ordering::SeqCst);
-        self.versions_seen
-            .lock()
-            .unwrap()
-            .push(call.ctx.version.as_str().to_string());
+        self.versions_seen.lock().unwrap().push(call.ctx.version.as_str().to_string());
         match call.tool.name.as_str() {
             "add" => {
                 let sum = arg_f64(&call.arguments, "a") + arg_f64(&call.arguments, "b");
                 reply.ok(ToolOutput::structured(json!({ "sum": sum })));
             }
             "echo" => {
-                let text = call
-                    .arguments
-                    .get("text")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+                let text = call.arguments.get("text").and_then(Value::as_str).unwrap_or_default();
                 reply.ok(ToolOutput::text(text));
             }
             "slow" => {
-                let ms = call
-                    .arguments
-                    .get("ms")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(200);
-                let tag = call
-                    .arguments
-                    .get("tag")
-                    .and_then(Value::as_str)
-                    .unwrap_or("slow")
-                    .to_string();
-                let cooperative = call
-                    .arguments
-                    .get("cooperative")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let ms = call.arguments.get("ms").and_then(Value::as_u64).unwrap_or(200);
+                let tag = call.arguments.get("tag").and_then(Value::as_str).unwrap_or("slow").to_string();
+                let cooperative = call.arguments.get("cooperative").and_then(Value::as_bool).unwrap_or(false);
                 let flags = Arc::new(SlowFlags::default());
                 self.slow.lock().unwrap().insert(tag.clone(), flags.clone());
                 let cancellation = call.ctx.cancellation.clone();
@@ -144,11 +116,7 @@ impl Handler for TestHandler {
     fn read_resource(&self, read: ResourceRead, reply: Reply<ResourceOutput>) {
         match &read.target {
             ResourceTarget::Static(r) => {
-                let text = if r.uri == "config://app" {
-                    "debug=true"
-                } else {
-                    "static"
-                };
+                let text = if r.uri == "config://app" { "debug=true" } else { "static" };
                 reply.ok(ResourceOutput(vec![json!({
                     "uri": read.uri, "mimeType": "text/plain", "text": text
                 })]));
@@ -165,11 +133,7 @@ impl Handler for TestHandler {
 
     fn get_prompt(&self, get: PromptGet, reply: Reply<PromptOutput>) {
         self.prompt_args.lock().unwrap().push(get.arguments.clone());
-        let name = get
-            .arguments
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("world");
+        let name = get.arguments.get("name").and_then(Value::as_str).unwrap_or("world");
         let mut out = Map::new();
         out.insert("description".into(), json!("a greeting"));
         out.insert(
@@ -186,10 +150,9 @@ impl Handler for TestHandler {
     fn list(&self, kind: ListKind, _ctx: RequestContext, reply: Reply<ListOutput>) {
         let items = match kind {
             ListKind::Prompts => vec![json!({ "name": "dynamic-prompt" })],
-            ListKind::Resources => vec![
-                json!({ "uri": "dyn://one", "name": "one" }),
-                json!({ "uri": "dyn://two", "name": "two" }),
-            ],
+            ListKind::Resources => {
+                vec![json!({ "uri": "dyn://one", "name": "one" }), json!({ "uri": "dyn://two", "name": "two" })]
+            }
         };
         reply.ok(ListOutput(items));
     }
@@ -377,19 +340,13 @@ pub async fn legacy_client(server: &Server, version: &str) -> MemoryClient {
     client
 }
 
-pub async fn call(
-    client: &MemoryClient,
-    method: &str,
-    params: Value,
-) -> Result<Value, ErrorObject> {
+pub async fn call(client: &MemoryClient, method: &str, params: Value) -> Result<Value, ErrorObject> {
     within(method, client.request(method, Some(params))).await
 }
 
 /// The text of the first content block of a tool result.
 pub fn first_text(result: &Value) -> &str {
-    result["content"][0]["text"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no text content in {result}"))
+    result["content"][0]["text"].as_str().unwrap_or_else(|| panic!("no text content in {result}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,15 +370,8 @@ pub struct RawClient {
 impl RawClient {
     pub fn connect(server: &Server, headers: Headers) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let inbound = Inbound {
-            out: Arc::new(Capture(tx)),
-            headers: Arc::new(headers),
-        };
-        RawClient {
-            session: server.session(),
-            inbound,
-            rx,
-        }
+        let inbound = Inbound { out: Arc::new(Capture(tx)), headers: Arc::new(headers) };
+        RawClient { session: server.session(), inbound, rx }
     }
 
     pub fn send_bytes(&self, frame: &[u8]) {
@@ -438,11 +388,8 @@ impl RawClient {
 
     /// The next frame the session wrote, parsed.
     pub async fn recv(&mut self) -> Value {
-        let frame = within("a frame from the session", self.rx.recv())
-            .await
-            .expect("the session is alive");
-        serde_json::from_slice(&frame)
-            .unwrap_or_else(|e| panic!("server wrote invalid JSON ({e}): {frame:?}"))
+        let frame = within("a frame from the session", self.rx.recv()).await.expect("the session is alive");
+        serde_json::from_slice(&frame).unwrap_or_else(|e| panic!("server wrote invalid JSON ({e}): {frame:?}"))
     }
 
     /// Asserts that nothing is written for `dur`.
@@ -467,9 +414,7 @@ impl RawClient {
 }
 
 pub fn err_code(v: &Value) -> i64 {
-    v["error"]["code"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("not an error response: {v}"))
+    v["error"]["code"].as_i64().unwrap_or_else(|| panic!("not an error response: {v}"))
 }
 
 pub fn id_num(n: i64) -> RequestId {

@@ -1,0 +1,54 @@
+"""Seed "Caching": examples/caching_server.py (CachedServer) in process and over stdio."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from conftest import load_example
+from oxmcp.testing import MockMcpClient
+
+
+@pytest.fixture
+def example():
+    return load_example("caching_server")
+
+
+@pytest.mark.asyncio
+async def test_results_are_cached_per_query(example):
+    client = MockMcpClient(example.server)
+    first = await client.call_tool("expensive_operation", {"query": "q1"})
+    assert first == "result for 'q1' (computation #1)"
+    assert await client.call_tool("expensive_operation", {"query": "q1"}) == first
+    assert await client.call_tool("expensive_operation", {"query": "q2"}) == "result for 'q2' (computation #2)"
+    assert example.computations == 2
+    assert set(example.server._cache) == {"expensive:q1", "expensive:q2"}
+
+
+@pytest.mark.asyncio
+async def test_expired_entries_are_recomputed(example):
+    client = MockMcpClient(example.server)
+    await client.call_tool("expensive_operation", {"query": "q"})
+    example.server._cache_ttl["expensive:q"] = datetime.now() - timedelta(seconds=1)
+    assert await client.call_tool("expensive_operation", {"query": "q"}) == "result for 'q' (computation #2)"
+
+
+def test_subclass_keeps_its_attributes(example):
+    assert isinstance(example.server, example.CachedServer)
+    assert example.server.name == "cached-server"
+    assert example.server._cache == {} and example.server._cache_ttl == {}
+
+
+def test_over_stdio(stdio_server, example_path):
+    srv = stdio_server(example_path("caching_server"))
+    srv.initialize()
+    texts = [
+        srv.result("tools/call", {"name": "expensive_operation", "arguments": {"query": q}})["content"][0]["text"]
+        for q in ("a", "a", "b", "a")
+    ]
+    assert texts == [
+        "result for 'a' (computation #1)",
+        "result for 'a' (computation #1)",
+        "result for 'b' (computation #2)",
+        "result for 'a' (computation #1)",
+    ]

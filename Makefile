@@ -12,7 +12,7 @@ RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml cra
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
 DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6"
 
-.PHONY: help run test test-rust test-python bench lint fmt build clean
+.PHONY: help run test test-rust test-python bench bench-quick lint fmt build clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -36,24 +36,33 @@ run: build ## Build and start the example server (examples/quickstart.py) on std
 
 test: build test-rust test-python ## Build and run every test (cargo test + pytest)
 
+# The benchmark's load generator doubles as a stress client in the Python tests.
+DRIVER := target/release/oxmcp-bench-driver
+$(DRIVER): $(shell find bench/driver -name '*.rs' -o -name Cargo.toml)
+	cargo build --release -p oxmcp-bench-driver --quiet
+
 test-rust:
 	cargo test -p oxmcp-core --quiet
 
-test-python: build
+test-python: build $(DRIVER)
 	$(PY) -m pytest -q
 
-bench: build ## Compare oxmcp with the official Python SDK (prints ratios; writes bench/results.md)
-	cargo build --release -p oxmcp-bench-driver --quiet
+bench: build $(DRIVER) ## Compare oxmcp with the official Python SDK (prints ratios; writes bench/results.md)
 	$(PY) bench/run.py
+
+bench-quick: build $(DRIVER) ## A short benchmark round (smoke test; writes no result files)
+	$(PY) bench/run.py --quick
 
 lint: $(DEPS_STAMP) ## rustfmt, clippy -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	$(VENV)/bin/ruff check python tests examples bench
+	$(VENV)/bin/ruff format --check python tests examples bench
 
 fmt: $(DEPS_STAMP) ## Format Rust and Python
 	cargo fmt --all
 	$(VENV)/bin/ruff check --fix python tests examples bench
+	$(VENV)/bin/ruff format python tests examples bench
 
 clean: ## Remove build products (keeps .venv and .tools)
 	cargo clean

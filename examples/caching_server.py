@@ -51,9 +51,7 @@ async def actually_expensive_operation(query: str) -> str:
 async def expensive_operation(query: str) -> str:
     """Perform expensive operation with caching."""
     return await server.cached_call(
-        f"expensive:{query}",
-        lambda: actually_expensive_operation(query),
-        ttl_seconds=600
+        f"expensive:{query}", lambda: actually_expensive_operation(query), ttl_seconds=600
     )
 
 

@@ -24,11 +24,7 @@ async def divide_numbers(a: float, b: float) -> float:
     """Divide two numbers with proper error handling."""
     try:
         if b == 0:
-            raise McpError(
-                code=-32600,
-                message="Division by zero is not allowed",
-                data={"a": a, "b": b}
-            )
+            raise McpError(code=-32600, message="Division by zero is not allowed", data={"a": a, "b": b})
 
         result = a / b
         logger.info(f"Division successful: {a} / {b} = {result}")
@@ -38,9 +34,7 @@ async def divide_numbers(a: float, b: float) -> float:
         logger.error(f"Error in division: {str(e)}")
         logger.error(traceback.format_exc())
         raise McpError(  # noqa: B904 - as in the seed
-            code=-32603,
-            message="Internal server error",
-            data={"error": str(e)}
+            code=-32603, message="Internal server error", data={"error": str(e)}
         )
 
 
@@ -48,12 +42,7 @@ async def divide_numbers(a: float, b: float) -> float:
 async def handle_errors(error):
     """Global error handler."""
     logger.error(f"Server error: {error}")
-    return {
-        "error": {
-            "code": -32603,
-            "message": "Internal server error"
-        }
-    }
+    return {"error": {"code": -32603, "message": "Internal server error"}}
 
 
 if __name__ == "__main__":

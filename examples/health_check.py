@@ -13,33 +13,25 @@ from oxmcp import McpServer
 
 # Production logging configuration
 LOGGING_CONFIG = {
-    'version': 1,
-    'disable_existing_loggers': False,
-    'formatters': {
-        'standard': {
-            'format': '%(asctime)s [%(levelname)s] %(name)s: %(message)s'
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "standard": {"format": "%(asctime)s [%(levelname)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "default": {
+            "level": "INFO",
+            "formatter": "standard",
+            "class": "logging.StreamHandler",
+        },
+        "file": {
+            "level": "INFO",
+            "formatter": "standard",
+            "class": "logging.FileHandler",
+            "filename": "mcp_server.log",
         },
     },
-    'handlers': {
-        'default': {
-            'level': 'INFO',
-            'formatter': 'standard',
-            'class': 'logging.StreamHandler',
-        },
-        'file': {
-            'level': 'INFO',
-            'formatter': 'standard',
-            'class': 'logging.FileHandler',
-            'filename': 'mcp_server.log',
-        },
-    },
-    'loggers': {
-        '': {
-            'handlers': ['default', 'file'],
-            'level': 'INFO',
-            'propagate': False
-        }
-    }
+    "loggers": {"": {"handlers": ["default", "file"], "level": "INFO", "propagate": False}},
 }
 
 logging.config.dictConfig(LOGGING_CONFIG)
@@ -52,11 +44,7 @@ server = McpServer("production-server")
 @server.tool()
 async def health_check() -> dict:
     """Health check endpoint."""
-    return {
-        "status": "healthy",
-        "timestamp": datetime.now().isoformat(),
-        "version": "1.0.0"
-    }
+    return {"status": "healthy", "timestamp": datetime.now().isoformat(), "version": "1.0.0"}
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ Guidelines to check:
 - Documentation completeness
 - Error handling
 
-Provide constructive feedback with specific suggestions for improvement."""
+Provide constructive feedback with specific suggestions for improvement.""",
     )
 
 
@@ -38,8 +38,8 @@ async def list_available_prompts():
             description="Generate code review prompts",
             arguments=[
                 {"name": "language", "description": "Programming language", "required": False},
-                {"name": "style", "description": "Code style guidelines", "required": False}
-            ]
+                {"name": "style", "description": "Code style guidelines", "required": False},
+            ],
         )
     ]
 

@@ -15,15 +15,8 @@ server = McpServer("resource-server")
 @server.resource("config://app")
 async def get_app_config():
     """Provide application configuration."""
-    config = {
-        "app_name": "My Application",
-        "version": "1.0.0",
-        "features": ["auth", "api", "database"]
-    }
-    return TextContent(
-        type="text",
-        text=json.dumps(config, indent=2)
-    )
+    config = {"app_name": "My Application", "version": "1.0.0", "features": ["auth", "api", "database"]}
+    return TextContent(type="text", text=json.dumps(config, indent=2))
 
 
 @server.list_resources()
@@ -34,7 +27,7 @@ async def list_available_resources():
             uri="config://app",
             name="Application Configuration",
             description="Main application configuration",
-            mimeType="application/json"
+            mimeType="application/json",
         )
     ]
 

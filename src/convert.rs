@@ -25,7 +25,7 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 /// (exact bool/int/float/dict/list). `Ok(None)` means "not plain": Python's `_results` decides.
 /// Structured values follow one rule: a dict stands as is unless the output schema wraps the
 /// value, everything else becomes `{"result": value}`.
-pub fn tool_output_fast(value: &Bound<'_, PyAny>, wraps: bool) -> PyResult<Option<ToolOutput>> {
+pub fn tool_output_fast(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> PyResult<Option<ToolOutput>> {
     if value.is_none() {
         return Ok(Some(ToolOutput::empty()));
     }
@@ -42,11 +42,18 @@ pub fn tool_output_fast(value: &Bound<'_, PyAny>, wraps: bool) -> PyResult<Optio
     if !plain {
         return Ok(None);
     }
+    if value.is_exact_instance_of::<PyFloat>() {
+        let f: f64 = value.extract()?;
+        if !f.is_finite() {
+            // JSON has no inf/nan: say so rather than silently sending null.
+            return Ok(Some(ToolOutput::error(format!("the tool returned {f}, which JSON cannot represent"))));
+        }
+    }
     // Nested values that are not JSON (a TextContent inside a list, a datetime in a dict...) fail
     // here and take the slow path.
     let Ok(json) = pythonize::depythonize::<Value>(value) else { return Ok(None) };
-    if json.is_f64() && json.as_f64().is_some_and(|f| !f.is_finite()) {
-        return Ok(None);
+    if !structured {
+        return Ok(Some(ToolOutput::text(json.to_string())));
     }
     if is_dict && !wraps {
         return Ok(Some(ToolOutput::structured(json)));

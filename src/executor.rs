@@ -23,6 +23,32 @@ pub enum Work {
     Run(JobData),
     /// Cancel the Python task of this job id (if it is still running).
     Cancel(u64),
+    /// Settle an asyncio future with a Rust result (see `runtime::spawn_awaitable`).
+    Settle(Settlement),
+}
+
+/// A finished Rust future's result, delivered on the loop thread: tokio threads never touch
+/// Python for this, so nothing can race the interpreter's shutdown.
+pub struct Settlement {
+    pub future: Py<PyAny>,
+    pub make: MakeValue,
+}
+
+/// Builds the Python value of a result, on the loop thread.
+pub type MakeValue = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+impl Settlement {
+    pub fn settle(self, py: Python<'_>) -> PyResult<()> {
+        let fut = self.future.bind(py);
+        if fut.call_method0("done")?.is_truthy()? {
+            return Ok(()); // cancelled meanwhile
+        }
+        match (self.make)(py) {
+            Ok(v) => fut.call_method1("set_result", (v,))?,
+            Err(e) => fut.call_method1("set_exception", (e.into_value(py),))?,
+        };
+        Ok(())
+    }
 }
 
 pub struct Executor {
@@ -81,7 +107,7 @@ impl Executor {
 
     /// Runs a sync function on the blocking pool.
     pub fn run_sync(self: &Arc<Self>, data: JobData) {
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        let runtime = crate::runtime::runtime();
         let this = self.clone();
         match self.sync_limit.clone().try_acquire_owned() {
             Ok(permit) => {
@@ -105,7 +131,8 @@ impl Executor {
     }
 
     fn call_runner(&self, data: JobData) {
-        Python::attach(|py| {
+        // try_attach: at interpreter shutdown the job is simply dropped (its Reply answers).
+        Python::try_attach(|py| {
             let result = Py::new(py, Job::new(data)).and_then(|job| self.runner.call_method1(py, "run_sync", (job,)));
             if let Err(e) = result {
                 // The runner answers every job itself; reaching here is a bug in the pump.

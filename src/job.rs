@@ -17,6 +17,15 @@ pub struct Entry {
     pub is_async: bool,
     /// The tool's output schema wraps results as `{"result": ...}`.
     pub wraps: bool,
+    /// Send `structuredContent` (tools); false answers with text only.
+    pub structured: bool,
+}
+
+impl Entry {
+    /// A non-tool function (resource, prompt, list, validator).
+    pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
+        Entry { obj, is_async, wraps: false, structured: false }
+    }
 }
 
 pub enum JobReply {
@@ -125,6 +134,10 @@ impl Job {
     fn wraps(&self) -> bool {
         self.entry.wraps
     }
+    #[getter]
+    fn structured(&self) -> bool {
+        self.entry.structured
+    }
     /// The URI being read (resources).
     #[getter]
     fn uri(&self) -> Option<&str> {
@@ -203,7 +216,9 @@ impl Job {
         if self.kind != "tool" {
             return Ok(false);
         }
-        let Some(out) = convert::tool_output_fast(value, self.entry.wraps)? else { return Ok(false) };
+        let Some(out) = convert::tool_output_fast(value, self.entry.wraps, self.entry.structured)? else {
+            return Ok(false);
+        };
         if let Some(JobReply::Tool(r)) = self.take_reply() {
             r.ok(out);
         }

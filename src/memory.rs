@@ -1,6 +1,7 @@
 //! The in-memory client for Python (`oxmcp.testing.MockMcpClient` is built on it). Requests go
 //! through the same session and dispatcher as every transport; JSON crosses as text.
 
+use crate::executor::Executor;
 use oxmcp_core::jsonrpc::RequestId;
 use oxmcp_core::server::{Headers, Server};
 use oxmcp_core::transport;
@@ -12,11 +13,12 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "oxmcp._core", name = "MemoryClient")]
 pub struct MemoryClient {
     inner: Arc<transport::MemoryClient>,
+    executor: Arc<Executor>,
 }
 
 impl MemoryClient {
-    pub fn connect(server: &Server, headers: Headers) -> Self {
-        MemoryClient { inner: Arc::new(transport::MemoryClient::connect(server, headers)) }
+    pub fn connect(server: &Server, headers: Headers, executor: Arc<Executor>) -> Self {
+        MemoryClient { inner: Arc::new(transport::MemoryClient::connect(server, headers)), executor }
     }
 }
 
@@ -47,7 +49,7 @@ impl MemoryClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = parse_params(params_json)?;
         let client = self.inner.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::spawn_awaitable(py, &self.executor, async move {
             let id = match request_id {
                 Some(n) => RequestId::Num(n),
                 None => client.next_request_id(),

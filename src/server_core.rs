@@ -96,18 +96,21 @@ impl ServerCore {
         Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
     }
 
-    /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`.
-    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, drop_unknown=true))]
+    /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`;
+    /// `wraps`: the output schema wraps results as `{"result": ...}`; `structured=False`: answer
+    /// with text only (no `structuredContent`).
+    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, structured=true, drop_unknown=true))]
     fn add_tool(
         &self,
         definition_json: &str,
         entry: Py<PyAny>,
         is_async: bool,
         wraps: bool,
+        structured: bool,
         drop_unknown: bool,
     ) -> PyResult<()> {
         let def = parse_json("tool definition", definition_json)?;
-        let handle = self.register(Entry { obj: entry, is_async, wraps });
+        let handle = self.register(Entry { obj: entry, is_async, wraps, structured });
         let spec = ToolSpec::new(def, handle, drop_unknown).map_err(PyValueError::new_err)?;
         self.server.update_catalog(|c| c.add_tool(spec));
         Ok(())
@@ -124,7 +127,7 @@ impl ServerCore {
 
     fn add_resource(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
         let def = parse_json("resource definition", definition_json)?;
-        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let handle = self.register(Entry::plain(entry, is_async));
         let spec = ResourceSpec::new(def, handle).map_err(PyValueError::new_err)?;
         self.server.update_catalog(|c| c.add_resource(spec));
         Ok(())
@@ -132,7 +135,7 @@ impl ServerCore {
 
     fn add_template(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
         let def = parse_json("resource template definition", definition_json)?;
-        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let handle = self.register(Entry::plain(entry, is_async));
         let spec = TemplateSpec::new(def, handle).map_err(PyValueError::new_err)?;
         self.server.update_catalog(|c| c.add_template(spec));
         Ok(())
@@ -140,7 +143,7 @@ impl ServerCore {
 
     fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
         let def = parse_json("prompt definition", definition_json)?;
-        let handle = self.register(Entry { obj: entry, is_async, wraps: false });
+        let handle = self.register(Entry::plain(entry, is_async));
         let spec = PromptSpec::new(def, handle).map_err(PyValueError::new_err)?;
         self.server.update_catalog(|c| c.add_prompt(spec));
         Ok(())
@@ -150,14 +153,14 @@ impl ServerCore {
     #[pyo3(signature = (kind, entry=None, is_async=true))]
     fn set_list_override(&self, kind: &str, entry: Option<Py<PyAny>>, is_async: bool) -> PyResult<()> {
         let kind = list_kind(kind)?;
-        self.entries().set_list_override(kind, entry.map(|obj| Entry { obj, is_async, wraps: false }));
+        self.entries().set_list_override(kind, entry.map(|obj| Entry::plain(obj, is_async)));
         Ok(())
     }
 
     /// Runs `entry` before every request (the `validate_request` hook); `None` removes it.
     #[pyo3(signature = (entry=None, is_async=true))]
     fn set_validator(&self, entry: Option<Py<PyAny>>, is_async: bool) {
-        self.entries().set_validator(entry.map(|obj| Entry { obj, is_async, wraps: false }));
+        self.entries().set_validator(entry.map(|obj| Entry::plain(obj, is_async)));
     }
 
     /// The descriptor the asyncio loop watches for queued work.
@@ -173,6 +176,7 @@ impl ServerCore {
             match w {
                 Work::Run(data) => list.append(Py::new(py, Job::new(data))?)?,
                 Work::Cancel(id) => list.append(id)?,
+                Work::Settle(settlement) => settlement.settle(py)?,
             }
         }
         Ok(list)
@@ -186,7 +190,7 @@ impl ServerCore {
             max_message_bytes: server.config().max_message_bytes,
             eof_grace: std::time::Duration::from_millis(eof_grace_ms),
         };
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
             let shutdown = CancellationToken::new();
             // Dropping this future (Ctrl-C cancels the awaiting task) stops the transport.
             let _stop = shutdown.clone().drop_guard();
@@ -203,7 +207,7 @@ impl ServerCore {
                 hs.push((k.extract::<String>()?.to_ascii_lowercase(), v.extract::<String>()?));
             }
         }
-        Ok(MemoryClient::connect(&self.server, hs))
+        Ok(MemoryClient::connect(&self.server, hs, self.handler.executor.clone()))
     }
 
     /// Server name.

@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TIMEOUT = 10.0
 
+# How a stdio server must end after stdin closes: exit status 0, nothing else (no abort at shutdown).
+EXITED = (0,)
+
 _counter = itertools.count()
 
 
@@ -105,7 +108,7 @@ class StdioServer:
         try:
             line = self._stdout.get(timeout=max(0.0, timeout))
         except queue.Empty:
-            raise AssertionError(f"no message from the server within the timeout; stderr:\n{self.stderr()}") from None
+            raise AssertionError(f"no message from the server in time; stderr:\n{self.stderr()}") from None
         if line is None:
             self._stdout.put(None)
             raise AssertionError(f"the server closed stdout; stderr:\n{self.stderr()}")
@@ -132,7 +135,9 @@ class StdioServer:
                 return msg
             self._pending.append(msg)
 
-    def request(self, method: str, params: dict[str, Any] | None = None, timeout: float = TIMEOUT) -> dict[str, Any]:
+    def request(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = TIMEOUT
+    ) -> dict[str, Any]:
         """Sends a request and returns its whole response (``result`` or ``error``)."""
         return self.response(self.send_request(method, params), timeout)
 
@@ -142,11 +147,14 @@ class StdioServer:
         return answer["result"]
 
     def initialize(self, protocol_version: str = "2025-11-25") -> dict[str, Any]:
-        result = self.result("initialize", {
-            "protocolVersion": protocol_version,
-            "capabilities": {},
-            "clientInfo": {"name": "oxmcp-tests", "version": "1.0"},
-        })
+        result = self.result(
+            "initialize",
+            {
+                "protocolVersion": protocol_version,
+                "capabilities": {},
+                "clientInfo": {"name": "oxmcp-tests", "version": "1.0"},
+            },
+        )
         self.notify("notifications/initialized")
         return result
 
@@ -213,11 +221,12 @@ class StdioServer:
 
 @pytest.fixture
 def stdio_server() -> Iterator[Any]:
-    """A factory: ``stdio_server("path/to/server.py", cwd=..., env=...)``; every child is killed at teardown."""
+    """A factory: ``stdio_server("server.py", *argv, cwd=..., env=...)``; children are killed at teardown."""
     started: list[StdioServer] = []
 
-    def start(script: str | Path, *args: str, cwd: str | Path | None = None,
-              env: dict[str, str] | None = None) -> StdioServer:
+    def start(
+        script: str | Path, *args: str, cwd: str | Path | None = None, env: dict[str, str] | None = None
+    ) -> StdioServer:
         server = StdioServer([str(script), *args], cwd=cwd, env=env)
         started.append(server)
         return server

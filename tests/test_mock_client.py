@@ -92,7 +92,8 @@ def server() -> McpServer:
 
     @server.tool()
     async def whoami(ctx: Context) -> dict:
-        return {"method": ctx.method, "version": ctx.protocol_version, "client": (ctx.client_info or {}).get("name")}
+        client = (ctx.client_info or {}).get("name")
+        return {"method": ctx.method, "version": ctx.protocol_version, "client": client}
 
     return server
 
@@ -113,14 +114,17 @@ async def test_lenient_string_to_number(server):
 @pytest.mark.asyncio
 async def test_dataclass_enum_pydantic_parameters_become_instances(server):
     client = MockMcpClient(server)
-    value = await client.call_tool("types_of", {
-        "p": {"x": 1, "y": 2},
-        "c": "red",
-        "u": {"name": "Ada", "age": 36},
-        "n": 7,
-        "f": 1,
-        "flag": True,
-    })
+    value = await client.call_tool(
+        "types_of",
+        {
+            "p": {"x": 1, "y": 2},
+            "c": "red",
+            "u": {"name": "Ada", "age": 36},
+            "n": 7,
+            "f": 1,
+            "flag": True,
+        },
+    )
     assert value == {
         "p": ["Point", 1, 2],
         "c": ["Color", "RED"],
@@ -165,7 +169,10 @@ async def test_return_values(server):
     assert await raw("text") == {"content": [{"type": "text", "text": "plain text"}]}
     assert await client.call_tool("text") == "plain text"
 
-    assert await raw("number") == {"content": [{"type": "text", "text": "42"}], "structuredContent": {"result": 42}}
+    assert await raw("number") == {
+        "content": [{"type": "text", "text": "42"}],
+        "structuredContent": {"result": 42},
+    }
     assert await client.call_tool("number") == 42
 
     mapping = await raw("mapping")
@@ -177,7 +184,10 @@ async def test_return_values(server):
     assert pt["structuredContent"] == {"x": 3, "y": 4}
     assert await client.call_tool("point") == {"x": 3, "y": 4}
 
-    assert (await raw("blocks"))["content"] == [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]
+    assert (await raw("blocks"))["content"] == [
+        {"type": "text", "text": "one"},
+        {"type": "text", "text": "two"},
+    ]
     assert [b.text for b in await client.call_tool("blocks")] == ["one", "two"]
 
     img = (await raw("image"))["content"]
@@ -212,10 +222,10 @@ async def test_structured_output_false_has_no_output_schema():
     assert result["content"] == [{"type": "text", "text": '{"a":1}'}]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: structured_output=False still sends structuredContent "
-                   "(McpServer.tool docstring: 'sends text only, without structuredContent')")
 @pytest.mark.asyncio
-@pytest.mark.parametrize("value", [{"a": 1}, 5, [1, 2], Point(1, 2)], ids=["dict", "int", "list", "dataclass"])
+@pytest.mark.parametrize(
+    "value", [{"a": 1}, 5, [1, 2], Point(1, 2)], ids=["dict", "int", "list", "dataclass"]
+)
 async def test_structured_output_false_sends_no_structured_content(value):
     server = McpServer("text-only")
 
@@ -227,8 +237,6 @@ async def test_structured_output_false_sends_no_structured_content(value):
     assert "structuredContent" not in result, result
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a non-finite float result is sent as null (src/convert.rs "
-                   "tool_output_fast: depythonize maps inf/nan to Null, so the is_f64 && !is_finite check is dead)")
 @pytest.mark.asyncio
 async def test_non_finite_float_result_is_not_silently_null():
     server = McpServer("inf")
@@ -265,7 +273,8 @@ async def test_modern_era(server):
 @pytest.mark.asyncio
 async def test_handshake_era_and_context(server):
     client = MockMcpClient(server, protocol_version="2025-06-18", client_info={"name": "me", "version": "0"})
-    assert await client.call_tool("whoami") == {"method": "tools/call", "version": "2025-06-18", "client": "me"}
+    who = await client.call_tool("whoami")
+    assert who == {"method": "tools/call", "version": "2025-06-18", "client": "me"}
     assert client.initialize_result["protocolVersion"] == "2025-06-18"
     result = await client.request("tools/call", {"name": "number", "arguments": {}})
     assert "resultType" not in result
@@ -332,7 +341,9 @@ async def test_concurrent_calls_overlap():
     client = MockMcpClient(server)
     await client.ping()
     started = time.monotonic()
-    results = await asyncio.gather(*(client.call_tool("nap", {"seconds": 0.2}) for _ in range(5)),
-                                   *(client.call_tool("sync_nap", {"seconds": 0.2}) for _ in range(3)))
+    results = await asyncio.gather(
+        *(client.call_tool("nap", {"seconds": 0.2}) for _ in range(5)),
+        *(client.call_tool("sync_nap", {"seconds": 0.2}) for _ in range(3)),
+    )
     assert results == [0.2] * 8
     assert time.monotonic() - started < 0.6

@@ -20,7 +20,8 @@ async def test_results_are_cached_per_query(example):
     first = await client.call_tool("expensive_operation", {"query": "q1"})
     assert first == "result for 'q1' (computation #1)"
     assert await client.call_tool("expensive_operation", {"query": "q1"}) == first
-    assert await client.call_tool("expensive_operation", {"query": "q2"}) == "result for 'q2' (computation #2)"
+    second = await client.call_tool("expensive_operation", {"query": "q2"})
+    assert second == "result for 'q2' (computation #2)"
     assert example.computations == 2
     assert set(example.server._cache) == {"expensive:q1", "expensive:q2"}
 
@@ -42,10 +43,10 @@ def test_subclass_keeps_its_attributes(example):
 def test_over_stdio(stdio_server, example_path):
     srv = stdio_server(example_path("caching_server"))
     srv.initialize()
-    texts = [
-        srv.result("tools/call", {"name": "expensive_operation", "arguments": {"query": q}})["content"][0]["text"]
-        for q in ("a", "a", "b", "a")
-    ]
+    texts = []
+    for q in ("a", "a", "b", "a"):
+        result = srv.result("tools/call", {"name": "expensive_operation", "arguments": {"query": q}})
+        texts.append(result["content"][0]["text"])
     assert texts == [
         "result for 'a' (computation #1)",
         "result for 'a' (computation #1)",

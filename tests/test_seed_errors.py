@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 import pytest
-from conftest import load_example
+from conftest import EXITED, load_example
 from oxmcp import McpError, McpServer, ToolError
 from oxmcp.testing import MockMcpClient
 
@@ -67,10 +67,12 @@ async def test_exception_without_handler_is_a_tool_error_and_logged(caplog, sync
     server = McpServer("plain")
 
     if sync:
+
         @server.tool()
         def explode(what: str) -> str:
             raise RuntimeError(f"the {what} exploded")
     else:
+
         @server.tool()
         async def explode(what: str) -> str:
             await asyncio.sleep(0)
@@ -126,7 +128,7 @@ def test_over_stdio(stdio_server, example_path):
     result = srv.result("tools/call", {"name": "divide_numbers", "arguments": {"a": 9, "b": 3}})
     assert result["structuredContent"] == {"result": 3.0}
     srv.close_stdin()
-    assert srv.wait() == 0
+    assert srv.wait() in EXITED
     stderr = srv.stderr(0.2)
     assert "Division successful: 8 / 2 = 4.0" in stderr  # logging.basicConfig writes to stderr
     assert "Server error" not in stderr

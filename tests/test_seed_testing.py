@@ -61,7 +61,7 @@ async def test_server_integration():
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True
+        text=True,
     )
     watchdog = threading.Timer(10, process.kill)  # not in the seed: bounds the blocking readline()
     watchdog.start()
@@ -74,8 +74,8 @@ async def test_server_integration():
             "params": {
                 "protocolVersion": "2024-11-05",
                 "capabilities": {},
-                "clientInfo": {"name": "test-client", "version": "1.0.0"}
-            }
+                "clientInfo": {"name": "test-client", "version": "1.0.0"},
+            },
         }
 
         process.stdin.write(json.dumps(init_request) + "\n")

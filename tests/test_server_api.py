@@ -61,7 +61,9 @@ async def test_decorator_forms_return_the_original_function():
     assert renamed["description"] == "Explicit description."
     assert renamed["annotations"] == {"readOnlyHint": True, "idempotentHint": True}
     assert renamed["_meta"] == {"com.example/owner": "tests"}
-    assert renamed["icons"] == [{"src": "https://example.com/i.png", "mimeType": "image/png", "sizes": ["48x48"]}]
+    assert renamed["icons"] == [
+        {"src": "https://example.com/i.png", "mimeType": "image/png", "sizes": ["48x48"]}
+    ]
     client = MockMcpClient(server)
     assert await client.call_tool("renamed", {"x": 1}) == 4
     assert await client.call_tool("bare", {"x": 1}) == 2
@@ -119,7 +121,9 @@ async def test_input_schema_from_hints_and_docstring():
     server = McpServer("schema")
 
     @server.tool()
-    async def search(query: Annotated[str, "What to look for"], limit: int = 10, tags: list[str] | None = None):
+    async def search(
+        query: Annotated[str, "What to look for"], limit: int = 10, tags: list[str] | None = None
+    ):
         """Search things.
 
         Args:
@@ -159,7 +163,9 @@ async def test_resource_decorator_and_template():
     server = McpServer("res")
     seen = []
 
-    @server.resource("users://{user_id}/profile", description="A user's profile", mime_type="application/json")
+    @server.resource(
+        "users://{user_id}/profile", description="A user's profile", mime_type="application/json"
+    )
     async def profile(user_id: str) -> dict:
         seen.append(user_id)
         return {"id": user_id, "name": f"User {user_id}"}
@@ -173,7 +179,12 @@ async def test_resource_decorator_and_template():
 
     client = MockMcpClient(server)
     [res] = await client.list_resources()
-    assert res.to_dict() == {"uri": "docs://readme", "name": "readme", "title": "Read me", "mimeType": "text/markdown"}
+    assert res.to_dict() == {
+        "uri": "docs://readme",
+        "name": "readme",
+        "title": "Read me",
+        "mimeType": "text/markdown",
+    }
     [template] = await client.list_resource_templates()
     assert template.uriTemplate == "users://{user_id}/profile"
     assert template.description == "A user's profile"
@@ -206,10 +217,13 @@ async def test_template_variable_is_converted_to_the_annotated_type():
 def test_template_and_resource_parameter_mismatches_are_rejected():
     server = McpServer("bad")
     with pytest.raises(TypeError):
+
         @server.resource("users://{user_id}")
         def wrong(other: str) -> str:
             return other
+
     with pytest.raises(TypeError):
+
         @server.resource("static://thing")
         def needs_arg(x: str) -> str:
             return x
@@ -242,8 +256,10 @@ async def test_prompt_required_arguments():
 
     @server.prompt
     async def chat(topic: str):
-        return [PromptMessage(role="user", content=f"Let's talk about {topic}"),
-                PromptMessage(role="assistant", content=TextContent(type="text", text="OK"))]
+        return [
+            PromptMessage(role="user", content=f"Let's talk about {topic}"),
+            PromptMessage(role="assistant", content=TextContent(type="text", text="OK")),
+        ]
 
     client = MockMcpClient(server)
     prompts = {p.name: p.to_dict() for p in await client.list_prompts()}
@@ -261,8 +277,10 @@ async def test_prompt_required_arguments():
     assert "text" in exc_info.value.message
 
     result = await client.get_prompt("chat", {"topic": "Rust"})
-    assert [(m.role, m.content.text) for m in result.messages] == [("user", "Let's talk about Rust"),
-                                                                   ("assistant", "OK")]
+    assert [(m.role, m.content.text) for m in result.messages] == [
+        ("user", "Let's talk about Rust"),
+        ("assistant", "OK"),
+    ]
 
 
 @pytest.mark.asyncio
@@ -384,7 +402,9 @@ async def test_pagination():
 
 @pytest.mark.asyncio
 async def test_server_metadata():
-    server = McpServer("meta", "1.2.3", "Instructions here.", title="Meta Server", website_url="https://example.com")
+    server = McpServer(
+        "meta", "1.2.3", "Instructions here.", title="Meta Server", website_url="https://example.com"
+    )
     client = MockMcpClient(server)
     await client.ping()
     assert client.server_info["name"] == "meta"

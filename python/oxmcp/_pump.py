@@ -16,9 +16,9 @@ import contextvars
 import logging
 import types
 import weakref
-from collections.abc import Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from oxmcp import _results
 from oxmcp.exceptions import ErrorCode, McpError
@@ -43,6 +43,7 @@ class Entry:
     converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     context_param: str | None = None
     wraps: bool = False
+    structured: bool = True
     output_schema: dict[str, Any] | None = None
     mime_type: str | None = None
     description: str | None = None
@@ -193,7 +194,12 @@ class Pump:
         except BaseException as exc:  # noqa: BLE001
             server = self._server_ref()
             loop = self._loop
-            if server is not None and server._error_handler is not None and loop is not None and not loop.is_closed():
+            if (
+                server is not None
+                and server._error_handler is not None
+                and loop is not None
+                and not loop.is_closed()
+            ):
                 loop.call_soon_threadsafe(self._fail, job, entry, exc)
             else:
                 self._fail(job, entry, exc)
@@ -204,7 +210,10 @@ class Pump:
             kind = job.kind
             if kind == "tool":
                 if not job.complete(value):
-                    job.complete_raw(_results.tool_result(value, entry.wraps))
+                    result = _results.tool_result(value, entry.wraps)
+                    if not entry.structured:
+                        result.pop("structuredContent", None)
+                    job.complete_raw(result)
             elif kind == "resource":
                 job.complete_raw(_results.resource_contents(value, job.uri, entry.mime_type))
             elif kind == "prompt":
@@ -272,7 +281,9 @@ def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:
         job.fail_protocol(outcome.code, outcome.message, outcome.data)
     elif isinstance(outcome, dict) and isinstance(outcome.get("error"), dict):
         err = outcome["error"]
-        job.fail_protocol(int(err.get("code", ErrorCode.INTERNAL_ERROR)), str(err.get("message", "")), err.get("data"))
+        job.fail_protocol(
+            int(err.get("code", ErrorCode.INTERNAL_ERROR)), str(err.get("message", "")), err.get("data")
+        )
     elif isinstance(outcome, str):
         job.fail(outcome)
     elif job.kind == "tool":

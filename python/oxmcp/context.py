@@ -15,9 +15,9 @@ __all__ = ["Context"]
 class Context:
     """The request being served::
 
-        @server.tool()
-        async def whoami(ctx: Context) -> str:
-            return f"request {ctx.request_id} from {ctx.client_info}"
+    @server.tool()
+    async def whoami(ctx: Context) -> str:
+        return f"request {ctx.request_id} from {ctx.client_info}"
     """
 
     __slots__ = ("_job", "_server")

@@ -68,11 +68,14 @@ class MockMcpClient:
         if self._conn is None:
             self._conn = self._server._core.connect_memory(self._headers)
             if not self.is_modern:
-                result = await self._send("initialize", {
-                    "protocolVersion": self.protocol_version,
-                    "capabilities": self._capabilities,
-                    "clientInfo": self._client_info,
-                })
+                result = await self._send(
+                    "initialize",
+                    {
+                        "protocolVersion": self.protocol_version,
+                        "capabilities": self._capabilities,
+                        "clientInfo": self._client_info,
+                    },
+                )
                 self.initialize_result = result
                 self.server_info = result.get("serverInfo")
                 self._conn.notify("notifications/initialized")
@@ -86,7 +89,9 @@ class MockMcpClient:
             meta.setdefault("io.modelcontextprotocol/clientCapabilities", self._capabilities)
             meta.setdefault("io.modelcontextprotocol/clientInfo", self._client_info)
             params["_meta"] = meta
-        answer = json.loads(await self._conn.request(method, None if params is None else json.dumps(params), request_id))
+        answer = json.loads(
+            await self._conn.request(method, None if params is None else json.dumps(params), request_id)
+        )
         if "error" in answer:
             err = answer["error"]
             raise McpError(err["code"], err.get("message", ""), err.get("data"))
@@ -111,7 +116,9 @@ class MockMcpClient:
 
     async def call_tool_result(self, name: str, arguments: dict[str, Any] | None = None) -> CallToolResult:
         """Calls a tool and returns the whole `CallToolResult` (no unwrapping, no ToolError)."""
-        return CallToolResult.from_dict(await self.request("tools/call", {"name": name, "arguments": arguments or {}}))
+        return CallToolResult.from_dict(
+            await self.request("tools/call", {"name": name, "arguments": arguments or {}})
+        )
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None = None) -> Any:
         """Calls a tool and returns its value: the structured result (unwrapped from
@@ -146,8 +153,10 @@ class MockMcpClient:
     async def read_resource(self, uri: str) -> list[TextResourceContents | BlobResourceContents]:
         """Reads a resource; returns its contents (text or blob)."""
         result = await self.request("resources/read", {"uri": uri})
-        return [BlobResourceContents.from_dict(c) if "blob" in c else TextResourceContents.from_dict(c)
-                for c in result.get("contents", [])]
+        return [
+            BlobResourceContents.from_dict(c) if "blob" in c else TextResourceContents.from_dict(c)
+            for c in result.get("contents", [])
+        ]
 
     # -- prompts -------------------------------------------------------------------------------------
     async def list_prompts(self) -> list[Prompt]:

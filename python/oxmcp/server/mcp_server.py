@@ -113,7 +113,9 @@ class McpServer:
         self._error_handler: _ErrorHandler | None = None
         if type(self).validate_request is not McpServer.validate_request:
             hook = self.validate_request
-            self._core.set_validator(Entry("validate", "validate_request", hook, _is_async(hook)), _is_async(hook))
+            self._core.set_validator(
+                Entry("validate", "validate_request", hook, _is_async(hook)), _is_async(hook)
+            )
 
     # -- hooks -----------------------------------------------------------------------------------
     async def validate_request(self, request: dict[str, Any]) -> None:
@@ -164,17 +166,35 @@ class McpServer:
         """
 
         def register(fn: F) -> F:
-            self._add_tool(fn, name if isinstance(name, str) else None, title, description, annotations,
-                           output_schema, meta, icons, structured_output)
+            self._add_tool(
+                fn,
+                name if isinstance(name, str) else None,
+                title,
+                description,
+                annotations,
+                output_schema,
+                meta,
+                icons,
+                structured_output,
+            )
             return fn
 
         if callable(name):
             return register(name)
         return register
 
-    def _add_tool(self, fn: Callable[..., Any], name: str | None, title: str | None, description: str | None,
-                  annotations: Any, output_schema: dict[str, Any] | None, meta: dict[str, Any] | None,
-                  icons: list[Any] | None, structured_output: bool | None) -> None:
+    def _add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None,
+        title: str | None,
+        description: str | None,
+        annotations: Any,
+        output_schema: dict[str, Any] | None,
+        meta: dict[str, Any] | None,
+        icons: list[Any] | None,
+        structured_output: bool | None,
+    ) -> None:
         spec = schema.analyze_function(fn, kind="tool")
         tool_name = name or spec.name
         wraps = spec.wraps_result
@@ -183,12 +203,28 @@ class McpServer:
             wraps = False
         if structured_output is False:
             out_schema, wraps = None, False
-        entry = Entry("tool", tool_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
-                      wraps, out_schema)
-        definition = _definition(name=tool_name, title=title, description=description or spec.description,
-                                 inputSchema=spec.input_schema, outputSchema=out_schema,
-                                 annotations=annotations, icons=icons, _meta=meta)
-        self._core.add_tool(definition, entry, entry.is_async, wraps)
+        entry = Entry(
+            "tool",
+            tool_name,
+            fn,
+            _is_async(fn),
+            dict(spec.converters),
+            spec.context_param,
+            wraps,
+            structured_output is not False,
+            out_schema,
+        )
+        definition = _definition(
+            name=tool_name,
+            title=title,
+            description=description or spec.description,
+            inputSchema=spec.input_schema,
+            outputSchema=out_schema,
+            annotations=annotations,
+            icons=icons,
+            _meta=meta,
+        )
+        self._core.add_tool(definition, entry, entry.is_async, wraps, entry.structured)
         self._tools[tool_name] = entry
 
     def remove_tool(self, name: str) -> bool:
@@ -222,20 +258,47 @@ class McpServer:
             res_name = name or spec.name
             desc = description or spec.description
             variables = _template_variables(uri)
-            entry = Entry("resource", res_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
-                          mime_type=mime_type, description=desc)
+            entry = Entry(
+                "resource",
+                res_name,
+                fn,
+                _is_async(fn),
+                dict(spec.converters),
+                spec.context_param,
+                mime_type=mime_type,
+                description=desc,
+            )
             if variables:
                 _check_template_params(uri, variables, spec)
-                definition = _definition(uriTemplate=uri, name=res_name, title=title, description=desc,
-                                         mimeType=mime_type, annotations=annotations, icons=icons, _meta=meta)
+                definition = _definition(
+                    uriTemplate=uri,
+                    name=res_name,
+                    title=title,
+                    description=desc,
+                    mimeType=mime_type,
+                    annotations=annotations,
+                    icons=icons,
+                    _meta=meta,
+                )
                 self._core.add_template(definition, entry, entry.is_async)
             else:
                 required = spec.input_schema.get("required") or []
                 if required:
-                    raise TypeError(f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
-                                    "URI has no {variables} to fill them")
-                definition = _definition(uri=uri, name=res_name, title=title, description=desc, mimeType=mime_type,
-                                         annotations=annotations, icons=icons, size=size, _meta=meta)
+                    raise TypeError(
+                        f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
+                        "URI has no {variables} to fill them"
+                    )
+                definition = _definition(
+                    uri=uri,
+                    name=res_name,
+                    title=title,
+                    description=desc,
+                    mimeType=mime_type,
+                    annotations=annotations,
+                    icons=icons,
+                    size=size,
+                    _meta=meta,
+                )
                 self._core.add_resource(definition, entry, entry.is_async)
             self._resources[uri] = entry
             return fn
@@ -273,10 +336,23 @@ class McpServer:
             spec = schema.analyze_function(fn, kind="prompt")
             prompt_name = name if isinstance(name, str) else spec.name
             desc = description or spec.description
-            entry = Entry("prompt", prompt_name, fn, _is_async(fn), dict(spec.converters), spec.context_param,
-                          description=desc)
-            definition = _definition(name=prompt_name, title=title, description=desc,
-                                     arguments=spec.arguments or None, icons=icons, _meta=meta)
+            entry = Entry(
+                "prompt",
+                prompt_name,
+                fn,
+                _is_async(fn),
+                dict(spec.converters),
+                spec.context_param,
+                description=desc,
+            )
+            definition = _definition(
+                name=prompt_name,
+                title=title,
+                description=desc,
+                arguments=spec.arguments or None,
+                icons=icons,
+                _meta=meta,
+            )
             self._core.add_prompt(definition, entry, entry.is_async)
             self._prompts[prompt_name] = entry
             return fn
@@ -342,8 +418,10 @@ class McpServer:
             pass
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
-                f"resources={len(self._resources)}, prompts={len(self._prompts)})")
+        return (
+            f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
+            f"resources={len(self._resources)}, prompts={len(self._prompts)})"
+        )
 
 
 def _template_variables(uri: str) -> list[str]:
@@ -354,8 +432,8 @@ def _template_variables(uri: str) -> list[str]:
         end = rest.find("}", start)
         if end < 0:
             raise ValueError(f"unclosed '{{' in resource URI {uri!r}")
-        out.append(rest[start + 1:end].lstrip("+"))
-        rest = rest[end + 1:]
+        out.append(rest[start + 1 : end].lstrip("+"))
+        rest = rest[end + 1 :]
     return out
 
 

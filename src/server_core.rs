@@ -7,7 +7,7 @@ use crate::memory::MemoryClient;
 use oxmcp_core::server::{
     CacheScope, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
 };
-use oxmcp_core::transport::{serve_process_stdio, StdioOptions};
+use oxmcp_core::transport::{Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -194,7 +194,7 @@ impl ServerCore {
             let shutdown = CancellationToken::new();
             // Dropping this future (Ctrl-C cancels the awaiting task) stops the transport.
             let _stop = shutdown.clone().drop_guard();
-            serve_process_stdio(&server, options, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
+            Box::new(Stdio { options }).serve(server, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
         })
     }
 

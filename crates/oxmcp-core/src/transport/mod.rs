@@ -1,13 +1,31 @@
-//! Transports move frames between a peer and a [`crate::server::Session`].
+//! Transports move frames between peers and [`crate::server::Session`]s.
 //!
-//! Every transport has the same shape: frames in go to `Session::handle_frame` together with an
-//! [`crate::server::Inbound`] saying where answers go; frames out arrive at an
-//! [`crate::server::Outbound`]. HTTP-family transports plug in the same way with a per-request
-//! `Outbound`.
+//! The contract has two halves. Inbound, a transport hands each frame to
+//! `Session::handle_frame` together with an [`crate::server::Inbound`] that says where answers go
+//! and which headers came with it. Outbound, answers arrive at that [`crate::server::Outbound`]
+//! from whatever thread produced them; the transport queues and writes them. A server-side
+//! transport wraps its accept/read loop in [`Transport::serve`]; the in-memory transport is a
+//! client ([`MemoryClient`]) connected straight to a session.
 
 pub mod framing;
 pub mod memory;
 pub mod stdio;
 
+use crate::server::Server;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use tokio_util::sync::CancellationToken;
+
 pub use memory::MemoryClient;
-pub use stdio::{serve_process_stdio, serve_streams, StdioOptions};
+pub use stdio::{serve_process_stdio, serve_streams, Stdio, StdioOptions};
+
+/// A future that serves until its transport is done.
+pub type ServeFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+/// A way of serving a [`Server`] to peers: stdio here; Streamable HTTP, SSE and WebSocket plug in
+/// the same way. `serve` returns when the transport ends (stdin closed, listener closed...) or
+/// `shutdown` is cancelled.
+pub trait Transport: Send + 'static {
+    fn serve(self: Box<Self>, server: Server, shutdown: CancellationToken) -> ServeFuture;
+}

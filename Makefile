@@ -10,15 +10,15 @@ DEPS_STAMP := $(VENV)/.deps-installed
 RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml crates/oxmcp-core/Cargo.toml pyproject.toml
 
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
-DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6"
+DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4"
 
 .PHONY: help run test test-rust test-python bench bench-quick lint fmt build clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-$(DEPS_STAMP):
-	$(PYTHON) -m venv $(VENV)
+$(DEPS_STAMP): Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet $(DEV_DEPS)
 	touch $@

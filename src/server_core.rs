@@ -5,7 +5,7 @@ use crate::handler::{Entries, PyHandler};
 use crate::job::{Entry, Job};
 use crate::memory::MemoryClient;
 use oxmcp_core::server::{
-    CacheScope, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
+    CacheScope, Catalog, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
 };
 use oxmcp_core::transport::{Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -36,10 +36,22 @@ fn list_kind(kind: &str) -> PyResult<ListKind> {
 }
 
 impl ServerCore {
-    fn register(&self, entry: Entry) -> u64 {
+    /// Validates a definition into a catalog item under a fresh handle, then registers the Python
+    /// function behind it and publishes the item (nothing is registered if the definition is bad).
+    fn add<S>(
+        &self,
+        what: &str,
+        definition_json: &str,
+        entry: Entry,
+        build: impl FnOnce(Value, u64) -> Result<S, String>,
+        insert: impl FnOnce(&mut Catalog, S),
+    ) -> PyResult<()> {
+        let definition = parse_json(what, definition_json)?;
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        self.handler.entries.write().unwrap_or_else(|e| e.into_inner()).insert(handle, entry);
-        handle
+        let spec = build(definition, handle).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))?;
+        self.entries().insert(handle, entry);
+        self.server.update_catalog(|c| insert(c, spec));
+        Ok(())
     }
     fn entries(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
         self.handler.entries.write().unwrap_or_else(|e| e.into_inner())
@@ -109,11 +121,8 @@ impl ServerCore {
         structured: bool,
         drop_unknown: bool,
     ) -> PyResult<()> {
-        let def = parse_json("tool definition", definition_json)?;
-        let handle = self.register(Entry { obj: entry, is_async, wraps, structured });
-        let spec = ToolSpec::new(def, handle, drop_unknown).map_err(PyValueError::new_err)?;
-        self.server.update_catalog(|c| c.add_tool(spec));
-        Ok(())
+        let entry = Entry { obj: entry, is_async, wraps, structured };
+        self.add("tool", definition_json, entry, |d, h| ToolSpec::new(d, h, drop_unknown), Catalog::add_tool)
     }
 
     fn remove_tool(&self, name: &str) -> bool {
@@ -126,27 +135,21 @@ impl ServerCore {
     }
 
     fn add_resource(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        let def = parse_json("resource definition", definition_json)?;
-        let handle = self.register(Entry::plain(entry, is_async));
-        let spec = ResourceSpec::new(def, handle).map_err(PyValueError::new_err)?;
-        self.server.update_catalog(|c| c.add_resource(spec));
-        Ok(())
+        self.add("resource", definition_json, Entry::plain(entry, is_async), ResourceSpec::new, Catalog::add_resource)
     }
 
     fn add_template(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        let def = parse_json("resource template definition", definition_json)?;
-        let handle = self.register(Entry::plain(entry, is_async));
-        let spec = TemplateSpec::new(def, handle).map_err(PyValueError::new_err)?;
-        self.server.update_catalog(|c| c.add_template(spec));
-        Ok(())
+        self.add(
+            "resource template",
+            definition_json,
+            Entry::plain(entry, is_async),
+            TemplateSpec::new,
+            Catalog::add_template,
+        )
     }
 
     fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        let def = parse_json("prompt definition", definition_json)?;
-        let handle = self.register(Entry::plain(entry, is_async));
-        let spec = PromptSpec::new(def, handle).map_err(PyValueError::new_err)?;
-        self.server.update_catalog(|c| c.add_prompt(spec));
-        Ok(())
+        self.add("prompt", definition_json, Entry::plain(entry, is_async), PromptSpec::new, Catalog::add_prompt)
     }
 
     /// Replaces the catalog's list of `kind` ("resources" or "prompts") with what `entry` returns.

@@ -8,7 +8,13 @@ import sys
 import time
 
 SERVER = """
+import signal
 import sys
+
+# A shell that starts jobs in the background makes them ignore SIGINT, and Python then installs no
+# KeyboardInterrupt handler: restore it, so the test does not depend on how it was launched.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 from oxmcp import McpServer
 server = McpServer("sigint")
 

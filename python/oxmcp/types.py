@@ -458,18 +458,23 @@ class TextContent(_Content):
     meta: dict[str, Any] | None
 
 
-class ImageContent(_Content):
-    """An image content block: ``data`` (base64 str, or bytes which are encoded) and ``mimeType``."""
-
-    __slots__ = ("annotations", "data", "meta", "mime_type", "type")
-    _type = "image"
-    _fields = (
-        _type_field("image"),
+def _media_fields(kind: str) -> tuple[_Field, ...]:
+    """Fields of a base64 media block (image, audio)."""
+    return (
+        _type_field(kind),
         _Field("data", required=True, convert=_b64),
         _Field("mime_type", required=True),
         _annotations,
         _META,
     )
+
+
+class ImageContent(_Content):
+    """An image content block: ``data`` (base64 str, or bytes which are encoded) and ``mimeType``."""
+
+    __slots__ = ("annotations", "data", "meta", "mime_type", "type")
+    _type = "image"
+    _fields = _media_fields("image")
 
     type: Literal["image"]
     data: str
@@ -485,13 +490,7 @@ class AudioContent(_Content):
 
     __slots__ = ("annotations", "data", "meta", "mime_type", "type")
     _type = "audio"
-    _fields = (
-        _type_field("audio"),
-        _Field("data", required=True, convert=_b64),
-        _Field("mime_type", required=True),
-        _annotations,
-        _META,
-    )
+    _fields = _media_fields("audio")
 
     type: Literal["audio"]
     data: str

@@ -307,10 +307,12 @@ class McpServer:
 
     def list_resources(self) -> Callable[[F], F]:
         """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""
+        return self._list_override("resources")
 
+    def _list_override(self, kind: str) -> Callable[[F], F]:
         def register(fn: F) -> F:
             entry = Entry("list", fn.__name__, fn, _is_async(fn))
-            self._core.set_list_override("resources", entry, entry.is_async)
+            self._core.set_list_override(kind, entry, entry.is_async)
             return fn
 
         return register
@@ -363,13 +365,7 @@ class McpServer:
 
     def list_prompts(self) -> Callable[[F], F]:
         """Overrides ``prompts/list``: the function returns `Prompt` objects (or dicts)."""
-
-        def register(fn: F) -> F:
-            entry = Entry("list", fn.__name__, fn, _is_async(fn))
-            self._core.set_list_override("prompts", entry, entry.is_async)
-            return fn
-
-        return register
+        return self._list_override("prompts")
 
     # -- errors ------------------------------------------------------------------------------------
     def error_handler(self, *, mcp_errors: bool = False) -> Callable[[F], F]:

@@ -186,21 +186,16 @@ impl Session {
             inflight.insert(id.clone(), ctx.cancellation.clone());
         }
         let responder = Responder { session: self.clone(), ctx, out: inbound.out.clone() };
-        let handler = self.server.handler();
-        if handler.validates_requests() {
-            let check = RequestToValidate { ctx: responder.ctx.clone(), params: params.clone() };
-            let cancellation = responder.ctx.cancellation.clone();
-            handler.validate_request(
-                check,
-                Reply::new(cancellation, move |r| match r {
-                    Ok(()) => responder.route(params),
-                    Err(HandlerError::Protocol(e)) => responder.finish(Err(e)),
-                    Err(HandlerError::Failed(m)) => responder.finish(Err(ErrorObject::invalid_request(m))),
-                }),
-            );
-        } else {
-            responder.route(params);
+        if !self.server.handler().validates_requests() {
+            return responder.route(params);
         }
+        let check = RequestToValidate { ctx: responder.ctx.clone(), params: params.clone() };
+        let (handler, _, reply) = responder.handoff(move |this, r| match r {
+            Ok(()) => this.route(params),
+            Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
+            Err(HandlerError::Failed(m)) => this.finish(Err(ErrorObject::invalid_request(m))),
+        });
+        handler.validate_request(check, reply);
     }
 
     /// Decides the era of a request and builds its context, or the error that rejects it.
@@ -321,6 +316,18 @@ const CACHEABLE: &[&str] =
     &["server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"];
 
 impl Responder {
+    /// Hands this request to the handler: returns the handler, the request context and a `Reply`
+    /// that runs `done` with this responder when the handler answers (from any thread).
+    fn handoff<T: Send + 'static>(
+        self,
+        done: impl FnOnce(Responder, Result<T, HandlerError>) + Send + 'static,
+    ) -> (Arc<dyn Handler>, RequestContext, Reply<T>) {
+        let handler = self.session.server.handler().clone();
+        let ctx = self.ctx.clone();
+        let reply = Reply::new(ctx.cancellation.clone(), move |r| done(self, r));
+        (handler, ctx, reply)
+    }
+
     fn finish(self, outcome: Result<Value, ErrorObject>) {
         let frame = match outcome {
             Ok(v) => jsonrpc::encode_result(&self.ctx.id, &v),
@@ -432,24 +439,18 @@ impl Responder {
         params: &Value,
         items: impl FnOnce(&super::Catalog) -> Vec<Value>,
     ) {
-        let handler = self.session.server.handler().clone();
-        if !handler.overrides_list(kind) {
+        if !self.session.server.handler().overrides_list(kind) {
             return self.list_catalog(params, key, items);
         }
-        let ctx = self.ctx.clone();
         let params = params.clone();
-        let cancellation = ctx.cancellation.clone();
-        handler.list(
-            kind,
-            ctx,
-            Reply::new(cancellation, move |r| match r {
-                Ok(ListOutput(all)) => match self.page_of(all, &params, key) {
-                    Ok(r) => self.finish_ok(r),
-                    Err(e) => self.finish(Err(e)),
-                },
-                Err(e) => self.finish(Err(failed_as_internal(e))),
-            }),
-        );
+        let (handler, ctx, reply) = self.handoff(move |this, r| match r {
+            Ok(ListOutput(all)) => match this.page_of(all, &params, key) {
+                Ok(r) => this.finish_ok(r),
+                Err(e) => this.finish(Err(e)),
+            },
+            Err(e) => this.finish(Err(failed_as_internal(e))),
+        });
+        handler.list(kind, ctx, reply);
     }
 
     fn call_tool(self, params: Value) {
@@ -479,17 +480,12 @@ impl Responder {
                 return self.finish(Err(err));
             }
         };
-        let handler = self.session.server.handler().clone();
-        let ctx = self.ctx.clone();
-        let cancellation = ctx.cancellation.clone();
-        handler.call_tool(
-            ToolCall { ctx, tool, arguments },
-            Reply::new(cancellation, move |r| match r {
-                Ok(out) => self.finish_tool(out),
-                Err(HandlerError::Protocol(e)) => self.finish(Err(e)),
-                Err(HandlerError::Failed(text)) => self.finish_tool(ToolOutput::error(text)),
-            }),
-        );
+        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+            Ok(out) => this.finish_tool(out),
+            Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
+            Err(HandlerError::Failed(text)) => this.finish_tool(ToolOutput::error(text)),
+        });
+        handler.call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
 
     fn finish_tool(self, ToolOutput(mut result): ToolOutput) {
@@ -511,20 +507,15 @@ impl Responder {
             let err = ErrorObject::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }));
             return self.finish(Err(err));
         };
-        let handler = self.session.server.handler().clone();
-        let ctx = self.ctx.clone();
-        let cancellation = ctx.cancellation.clone();
-        handler.read_resource(
-            ResourceRead { ctx, uri, target },
-            Reply::new(cancellation, move |r| match r {
-                Ok(ResourceOutput(contents)) => {
-                    let mut result = Map::new();
-                    result.insert("contents".into(), Value::Array(contents));
-                    self.finish_ok(result)
-                }
-                Err(e) => self.finish(Err(failed_as_internal(e))),
-            }),
-        );
+        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+            Ok(ResourceOutput(contents)) => {
+                let mut result = Map::new();
+                result.insert("contents".into(), Value::Array(contents));
+                this.finish_ok(result)
+            }
+            Err(e) => this.finish(Err(failed_as_internal(e))),
+        });
+        handler.read_resource(ResourceRead { ctx, uri, target }, reply);
     }
 
     fn get_prompt(self, params: Value) {
@@ -548,16 +539,11 @@ impl Responder {
                 .with_data(json!({ "prompt": name, "argument": missing }));
             return self.finish(Err(err));
         }
-        let handler = self.session.server.handler().clone();
-        let ctx = self.ctx.clone();
-        let cancellation = ctx.cancellation.clone();
-        handler.get_prompt(
-            PromptGet { ctx, prompt, arguments },
-            Reply::new(cancellation, move |r| match r {
-                Ok(PromptOutput(result)) => self.finish_ok(result),
-                Err(e) => self.finish(Err(failed_as_internal(e))),
-            }),
-        );
+        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+            Ok(PromptOutput(result)) => this.finish_ok(result),
+            Err(e) => this.finish(Err(failed_as_internal(e))),
+        });
+        handler.get_prompt(PromptGet { ctx, prompt, arguments }, reply);
     }
 }
 

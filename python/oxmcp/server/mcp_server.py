@@ -268,19 +268,18 @@ class McpServer:
                 mime_type=mime_type,
                 description=desc,
             )
+            common = dict(
+                name=res_name,
+                title=title,
+                description=desc,
+                mimeType=mime_type,
+                annotations=annotations,
+                icons=icons,
+                _meta=meta,
+            )
             if variables:
                 _check_template_params(uri, variables, spec)
-                definition = _definition(
-                    uriTemplate=uri,
-                    name=res_name,
-                    title=title,
-                    description=desc,
-                    mimeType=mime_type,
-                    annotations=annotations,
-                    icons=icons,
-                    _meta=meta,
-                )
-                self._core.add_template(definition, entry, entry.is_async)
+                self._core.add_template(_definition(uriTemplate=uri, **common), entry, entry.is_async)
             else:
                 required = spec.input_schema.get("required") or []
                 if required:
@@ -288,18 +287,7 @@ class McpServer:
                         f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
                         "URI has no {variables} to fill them"
                     )
-                definition = _definition(
-                    uri=uri,
-                    name=res_name,
-                    title=title,
-                    description=desc,
-                    mimeType=mime_type,
-                    annotations=annotations,
-                    icons=icons,
-                    size=size,
-                    _meta=meta,
-                )
-                self._core.add_resource(definition, entry, entry.is_async)
+                self._core.add_resource(_definition(uri=uri, size=size, **common), entry, entry.is_async)
             self._resources[uri] = entry
             return fn
 

@@ -29,10 +29,11 @@ $(STAMP): $(DEPS_STAMP) $(RUST_SOURCES)
 
 build: $(STAMP) ## Build the native module into .venv (once; rebuilt when Rust sources change)
 
-run: build ## Build and start the example server (examples/quickstart.py) on stdio
-	@echo "oxmcp: serving examples/quickstart.py over stdio (Ctrl-C to stop)." >&2
-	@echo "Connect a client with: {\"command\": \"$(abspath $(PY))\", \"args\": [\"$(abspath examples/quickstart.py)\"]}" >&2
-	@$(PY) examples/quickstart.py
+run: build ## Build and serve examples/quickstart.py over Streamable HTTP on 127.0.0.1:8000/mcp
+	@echo "oxmcp: serving examples/quickstart.py at http://127.0.0.1:8000/mcp (Ctrl-C to stop)." >&2
+	@echo 'Client config: {"mcpServers": {"quickstart": {"url": "http://127.0.0.1:8000/mcp"}}}' >&2
+	@echo 'Or over stdio: {"command": "$(abspath $(PY))", "args": ["$(abspath examples/quickstart.py)"]}' >&2
+	@$(PY) -m oxmcp run examples/quickstart.py --transport http --port $(or $(PORT),8000)
 
 test: build test-rust test-python ## Build and run every test (cargo test + pytest)
 

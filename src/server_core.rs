@@ -7,7 +7,7 @@ use crate::memory::MemoryClient;
 use oxmcp_core::server::{
     CacheScope, Catalog, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
 };
-use oxmcp_core::transport::{Stdio, StdioOptions, Transport};
+use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -199,6 +199,50 @@ impl ServerCore {
             let _stop = shutdown.clone().drop_guard();
             Box::new(Stdio { options }).serve(server, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
         })
+    }
+
+    /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
+    /// awaiting serves Streamable HTTP on `path` until cancelled.
+    #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
+                        session_idle_timeout_s=1800.0, max_sessions=10_000))]
+    #[allow(clippy::too_many_arguments)]
+    fn serve_http<'py>(
+        &self,
+        py: Python<'py>,
+        host: &str,
+        port: u16,
+        path: &str,
+        allowed_hosts: Vec<String>,
+        allowed_origins: Vec<String>,
+        cors: bool,
+        session_idle_timeout_s: f64,
+        max_sessions: usize,
+    ) -> PyResult<(Bound<'py, PyAny>, String)> {
+        if !path.starts_with('/') {
+            return Err(PyValueError::new_err(format!("path must start with '/', got {path:?}")));
+        }
+        if !(session_idle_timeout_s.is_finite() && session_idle_timeout_s > 0.0) {
+            return Err(PyValueError::new_err("session_idle_timeout_s must be a positive number"));
+        }
+        let listener = std::net::TcpListener::bind((host, port))
+            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+        let local = listener.local_addr().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let options = HttpOptions {
+            path: path.to_string(),
+            allowed_hosts,
+            allowed_origins,
+            cors,
+            session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
+            max_sessions,
+            ..HttpOptions::default()
+        };
+        let server = self.server.clone();
+        let awaitable = crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
+            let shutdown = CancellationToken::new();
+            let _stop = shutdown.clone().drop_guard();
+            serve_std_listener(server, listener, options, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
+        })?;
+        Ok((awaitable, local.to_string()))
     }
 
     /// An in-memory client with its own session (headers are what `validate_request` sees).

@@ -34,7 +34,7 @@ def test_every_answer_arrives_under_load(inflight: int) -> None:
     report = run_driver(
         "throughput", "--inflight", str(inflight), "--duration-ms", "700", "--warmup-ms", "100",
         "--stall-timeout-s", "5",
-    )  # fmt: skip
+    )
     assert report["calls"] > 100, report
 
 

@@ -99,7 +99,11 @@ def test_over_stdio_without_headers_everything_is_rejected(stdio_server, example
             "clientInfo": {"name": "t", "version": "1"},
         },
     )
-    assert answer["error"] == {"code": -32600, "message": "Authentication required"}
+    assert answer["error"] == {
+        "code": -32600,
+        "message": "Authentication required",
+        "data": {"rejectedBy": "validate_request"},
+    }
     # the modern era (no handshake) reaches the tool call itself, which is rejected as well
     meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",

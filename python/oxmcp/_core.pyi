@@ -99,4 +99,16 @@ class ServerCore:
     def wakeup_fd(self) -> int: ...
     def drain(self) -> list[Job | int]: ...
     def serve_stdio(self, eof_grace_ms: int = 2000) -> Awaitable[None]: ...
+    def serve_http(
+        self,
+        host: str,
+        port: int,
+        path: str = "/mcp",
+        *,
+        allowed_hosts: list[str] = ...,
+        allowed_origins: list[str] = ...,
+        cors: bool = False,
+        session_idle_timeout_s: float = 1800.0,
+        max_sessions: int = 10000,
+    ) -> tuple[Awaitable[None], str]: ...
     def connect_memory(self, headers: dict[str, str] | None = None) -> MemoryClient: ...

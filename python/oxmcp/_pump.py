@@ -233,7 +233,7 @@ class Pump:
             job.fail_protocol(exc.code, exc.message, exc.data)
             return
         if job.kind == "validate":
-            job.fail_protocol(ErrorCode.INVALID_REQUEST, str(exc) or type(exc).__name__, None)
+            job.fail(str(exc) or type(exc).__name__)  # the core marks it as a validate_request rejection
             return
         if not isinstance(exc, McpError):
             logger.error("%s %r raised %s", job.kind, entry.name, type(exc).__name__, exc_info=exc)

@@ -107,6 +107,8 @@ class McpServer:
             cache_scope=cache_scope,
             sync_workers=sync_workers,
         )
+        self.url: str | None = None
+        """The HTTP endpoint's URL while `run_http` serves."""
         self._tools: dict[str, Entry] = {}
         self._resources: dict[str, Entry] = {}
         self._prompts: dict[str, Entry] = {}
@@ -386,18 +388,82 @@ class McpServer:
         finally:
             self._pump.detach()
 
-    async def run_async(self, transport: Literal["stdio"] = "stdio") -> None:
-        """Serves with the given transport inside a running event loop."""
-        if transport != "stdio":
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio')")
-        await self.run_stdio()
+    async def run_http(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        path: str = "/mcp",
+        *,
+        allowed_hosts: list[str] | None = None,
+        allowed_origins: list[str] | None = None,
+        cors: bool = False,
+        session_idle_timeout: float = 1800.0,
+        max_sessions: int = 10_000,
+        announce: bool = True,
+    ) -> None:
+        """Serves Streamable HTTP on ``http://host:port/path`` until cancelled.
 
-    def run(self, transport: Literal["stdio"] = "stdio") -> None:
-        """Serves until the client disconnects or Ctrl-C; owns the event loop (``asyncio.run``)."""
-        if transport != "stdio":
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio')")
+        One endpoint serves both protocol eras: stateless 2026-07-28 requests and handshake-era
+        sessions (``Mcp-Session-Id``, GET stream, DELETE). ``GET /healthz`` reports status.
+
+        Args:
+            host: Interface to bind; the default 127.0.0.1 keeps the server local.
+            port: TCP port (0 picks a free one).
+            path: The MCP endpoint.
+            allowed_hosts: Extra ``Host`` names to accept (on loopback, only loopback names are).
+            allowed_origins: Browser origins to accept (``"*"`` for any); loopback origins are
+                accepted on loopback. Any other ``Origin`` gets 403 (DNS-rebinding protection).
+            cors: Answer CORS preflights and expose ``Mcp-Session-Id`` to allowed origins.
+            session_idle_timeout: Seconds after which an idle handshake-era session ends.
+            max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
+            announce: Print the URL to stderr once listening.
+        """
+        self._pump.attach()
+        serving, address = self._core.serve_http(
+            host,
+            port,
+            path,
+            allowed_hosts=list(allowed_hosts or []),
+            allowed_origins=list(allowed_origins or []),
+            cors=cors,
+            session_idle_timeout_s=float(session_idle_timeout),
+            max_sessions=max_sessions,
+        )
+        self.url = f"http://{address}{path}"
+        if announce:
+            print(f"oxmcp: {self.name} serving MCP on {self.url}", file=sys.stderr, flush=True)
         try:
-            asyncio.run(self.run_async(transport))
+            await serving
+        finally:
+            self._pump.detach()
+
+    async def run_async(
+        self, transport: Literal["stdio", "http", "streamable-http"] = "stdio", **options: Any
+    ) -> None:
+        """Serves with the given transport inside a running event loop.
+
+        ``transport="stdio"`` (default) or ``"http"`` (alias ``"streamable-http"``; options as
+        `run_http`).
+        """
+        if transport == "stdio":
+            if options:
+                raise TypeError(f"stdio takes no options, got {sorted(options)}")
+            await self.run_stdio()
+        elif transport in ("http", "streamable-http"):
+            await self.run_http(**options)
+        else:
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http')")
+
+    def run(self, transport: Literal["stdio", "http", "streamable-http"] = "stdio", **options: Any) -> None:
+        """Serves until the client disconnects (stdio) or Ctrl-C; owns the event loop.
+
+        ``server.run()`` serves stdio; ``server.run(transport="http", port=8000)`` serves
+        Streamable HTTP on ``http://127.0.0.1:8000/mcp`` (see `run_http` for the options).
+        """
+        if transport not in ("stdio", "http", "streamable-http"):
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http')")
+        try:
+            asyncio.run(self.run_async(transport, **options))
         except KeyboardInterrupt:
             pass
 

@@ -19,7 +19,13 @@ use std::time::Duration;
 
 /// Where a session's outgoing frames go. `send` must not block for long: transports queue.
 pub trait Outbound: Send + Sync + 'static {
+    /// A response (or a batch of responses): the last frame for the request it answers.
     fn send(&self, frame: Vec<u8>);
+    /// A notification related to a request in flight (progress, log). Streams carry it before the
+    /// response; transports without streams treat it like any frame.
+    fn send_notification(&self, frame: Vec<u8>) {
+        self.send(frame)
+    }
     /// A request ended without a response (it was cancelled). Batch collectors count these.
     fn skip(&self) {}
 }
@@ -100,8 +106,15 @@ impl Session {
                 tracing::debug!(target: "oxmcp.jsonrpc", "parse error: {}", err.message);
                 inbound.out.send(jsonrpc::encode_error(None, &err));
             }
-            Ok(Incoming::Single(msg)) => self.handle_message(msg, inbound),
-            Ok(Incoming::Batch(items)) => self.handle_batch(items, inbound),
+            Ok(incoming) => self.handle_incoming(incoming, inbound),
+        }
+    }
+
+    /// Handles an already parsed frame (transports that look at a message before dispatching it).
+    pub fn handle_incoming(self: &Arc<Self>, incoming: Incoming, inbound: &Inbound) {
+        match incoming {
+            Incoming::Single(msg) => self.handle_message(msg, inbound),
+            Incoming::Batch(items) => self.handle_batch(items, inbound),
         }
     }
 
@@ -193,7 +206,7 @@ impl Session {
         let (handler, _, reply) = responder.handoff(move |this, r| match r {
             Ok(()) => this.route(params),
             Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
-            Err(HandlerError::Failed(m)) => this.finish(Err(ErrorObject::invalid_request(m))),
+            Err(HandlerError::Failed(m)) => this.finish(Err(rejected_by_validator(m))),
         });
         handler.validate_request(check, reply);
     }
@@ -545,6 +558,13 @@ impl Responder {
         });
         handler.get_prompt(PromptGet { ctx, prompt, arguments }, reply);
     }
+}
+
+/// Marks errors from `validate_request` rejections (HTTP answers them 401 with a Bearer challenge).
+pub const REJECTED_BY: &str = "rejectedBy";
+
+fn rejected_by_validator(message: String) -> ErrorObject {
+    ErrorObject::new(codes::INVALID_REQUEST, message).with_data(json!({ REJECTED_BY: "validate_request" }))
 }
 
 fn failed_as_internal(e: HandlerError) -> ErrorObject {

@@ -8,6 +8,7 @@
 //! client ([`MemoryClient`]) connected straight to a session.
 
 pub mod framing;
+pub mod http;
 pub mod memory;
 pub mod stdio;
 
@@ -17,6 +18,7 @@ use std::io;
 use std::pin::Pin;
 use tokio_util::sync::CancellationToken;
 
+pub use http::{serve_http, serve_std_listener, HttpOptions};
 pub use memory::MemoryClient;
 pub use stdio::{serve_process_stdio, serve_streams, Stdio, StdioOptions};
 

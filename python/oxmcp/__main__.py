@@ -1,0 +1,5 @@
+"""``python -m oxmcp``: the command line (see `oxmcp.cli`)."""
+
+from oxmcp.cli import main
+
+main()

@@ -1,0 +1,281 @@
+"""Streamable HTTP end to end: a real server process on 127.0.0.1, raw HTTP requests, and the
+official SDK client, in both protocol eras. Every test bounds its waits; the server is stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MODERN = "2026-07-28"
+
+SERVER = '''
+import asyncio, os, sys, time
+from pathlib import Path
+from oxmcp import McpServer
+
+class Guarded(McpServer):
+    async def validate_request(self, request):
+        if os.environ.get("REQUIRE_TOKEN") and request["headers"].get("authorization") != "Bearer secret":
+            raise Exception("Authentication required")
+
+server = Guarded("http-test", max_message_bytes=64 * 1024)
+MARKER = Path(os.environ["MARKER"])
+
+@server.tool()
+async def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+@server.tool()
+async def slow(seconds: float) -> str:
+    """Sleep, then answer."""
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        MARKER.write_text("cancelled")
+        raise
+    return "done"
+
+@server.tool()
+def touch() -> str:
+    """Proves the tool ran."""
+    MARKER.write_text("ran")
+    return "ran"
+
+server.run(transport="http", port=0, allowed_origins=["https://app.example"], cors=True)
+'''
+
+
+@dataclass
+class Running:
+    url: str
+    host: str
+    port: int
+    marker: Path
+    proc: subprocess.Popen[bytes]
+
+
+def start(tmp_path: Path, **env: str) -> Running:
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "MARKER": str(marker), **env},
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline().decode()  # "oxmcp: http-test serving MCP on http://127.0.0.1:PORT/mcp"
+    match = re.search(r"http://([\d.]+):(\d+)(/mcp)", line)
+    assert match, line
+    return Running(match.group(0), match.group(1), int(match.group(2)), marker, proc)
+
+
+@pytest.fixture
+def srv(tmp_path: Path) -> Iterator[Running]:
+    running = start(tmp_path)
+    yield running
+    running.proc.kill()
+    running.proc.wait()
+
+
+def post(
+    s: Running,
+    body: Any,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    timeout: float = 10,
+) -> tuple[int, dict[str, str], Any]:
+    conn = http.client.HTTPConnection(s.host, s.port, timeout=timeout)
+    hs = {
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+        **(headers or {}),
+    }
+    conn.request("POST", "/mcp", body=raw if raw is not None else json.dumps(body), headers=hs)
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    out = (
+        json.loads(data) if data and r.getheader("content-type", "").startswith("application/json") else data
+    )
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, out
+
+
+def request(method: str, params: dict[str, Any] | None = None, id: int = 1) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}}
+
+
+def modern(
+    method: str, params: dict[str, Any] | None = None, id: int = 1
+) -> tuple[dict[str, Any], dict[str, str]]:
+    p = dict(params or {})
+    p["_meta"] = {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    headers = {"mcp-protocol-version": MODERN, "mcp-method": method}
+    if "name" in p:
+        headers["mcp-name"] = p["name"]
+    return request(method, p, id), headers
+
+
+def initialize(s: Running, version: str = "2025-11-25") -> str:
+    status, headers, body = post(
+        s,
+        request("initialize", {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t"}}),
+    )
+    assert status == 200 and body["result"]["protocolVersion"] == version, body
+    sid = headers["mcp-session-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", sid)
+    assert (
+        post(s, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"mcp-session-id": sid})[0] == 202
+    )
+    return sid
+
+
+def test_legacy_session_lifecycle(srv: Running) -> None:
+    sid = initialize(srv)
+    status, _, body = post(srv, request("tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, 2),
+                           {"mcp-session-id": sid})
+    assert status == 200 and body["result"]["structuredContent"] == {"result": 5}
+    assert post(srv, request("tools/list"))[0] == 400, "no session id"
+    assert post(srv, request("tools/list"), {"mcp-session-id": "f" * 32})[0] == 404, "unknown session"
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+    conn.request("DELETE", "/mcp", headers={"mcp-session-id": sid})
+    assert conn.getresponse().status == 200
+    assert post(srv, request("ping"), {"mcp-session-id": sid})[0] == 404, "ended session"
+
+
+def test_modern_requests_and_their_errors(srv: Running) -> None:
+    body, headers = modern("tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})
+    status, _, out = post(srv, body, headers)
+    assert (
+        status == 200
+        and out["result"]["resultType"] == "complete"
+        and out["result"]["structuredContent"]["result"] == 2
+    )
+    status, _, out = post(srv, body, {**headers, "mcp-name": "other"})
+    assert (status, out["error"]["code"]) == (400, -32020)
+    status, _, out = post(srv, *modern("ping"))
+    assert (status, out["error"]["code"]) == (404, -32601)
+    bad = request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": MODERN}})
+    status, _, out = post(srv, bad, {"mcp-protocol-version": MODERN, "mcp-method": "tools/list"})
+    assert (status, out["error"]["code"]) == (400, -32602)
+    old = request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01",
+                                           "io.modelcontextprotocol/clientCapabilities": {}}})
+    status, _, out = post(srv, old, {"mcp-protocol-version": "2099-01-01", "mcp-method": "tools/list"})
+    assert (status, out["error"]["code"]) == (400, -32022) and "2026-07-28" in out["error"]["data"][
+        "supported"
+    ]
+
+
+def test_bad_input_then_the_next_request_is_served(srv: Running) -> None:
+    ok_body, ok_headers = modern("tools/call", {"name": "add", "arguments": {"a": 20, "b": 22}})
+
+    def still_serving() -> None:
+        status, _, out = post(srv, ok_body, ok_headers)
+        assert status == 200 and out["result"]["structuredContent"] == {"result": 42}
+
+    status, _, out = post(srv, None, raw=b"{not json")
+    assert (status, out["error"]["code"], out["id"]) == (400, -32700, None)
+    still_serving()
+    assert post(srv, None, {"content-type": "text/plain"}, raw=b"{}")[0] == 415
+    still_serving()
+    assert (
+        post(
+            srv, None, raw=b'{"jsonrpc":"2.0","id":1,"method":"x","params":{"pad":"' + b"a" * 200_000 + b'"}}'
+        )[0]
+        == 413
+    )
+    still_serving()
+    body, headers = modern("tools/call", {"name": "add", "arguments": {"a": "x", "b": 1}})
+    status, _, out = post(srv, body, headers)
+    assert status == 200 and out["result"]["isError"] is True and "a:" in out["result"]["content"][0]["text"]
+    still_serving()
+    assert post(srv, *modern("tools/call", {"name": "nope"}))[2]["error"]["code"] == -32602
+    still_serving()
+
+
+def test_dns_rebinding_protection_and_cors(srv: Running) -> None:
+    body, headers = modern("tools/list")
+    assert post(srv, body, {**headers, "origin": "http://evil.example.com"})[0] == 403
+    assert post(srv, body, {**headers, "host": "evil.example.com"})[0] == 403
+    status, out_headers, _ = post(srv, body, {**headers, "origin": "https://app.example"})
+    assert status == 200
+    assert out_headers["access-control-allow-origin"] == "https://app.example"
+    assert "mcp-session-id" in out_headers["access-control-expose-headers"]
+    assert post(srv, body, {**headers, "origin": f"http://localhost:{srv.port}"})[0] == 200
+
+
+def test_healthz(srv: Running) -> None:
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+    conn.request("GET", "/healthz")
+    r = conn.getresponse()
+    health = json.loads(r.read())
+    assert r.status == 200 and health["status"] == "ok" and health["name"] == "http-test"
+
+
+def test_validate_request_sees_headers_and_answers_401(tmp_path: Path) -> None:
+    s = start(tmp_path, REQUIRE_TOKEN="1")
+    try:
+        body, headers = modern("tools/call", {"name": "touch"})
+        status, out_headers, out = post(s, body, headers)
+        assert status == 401 and out_headers["www-authenticate"] == "Bearer"
+        assert "Authentication required" in out["error"]["message"]
+        assert not s.marker.exists(), "a rejected request runs nothing"
+        status, _, out = post(s, body, {**headers, "authorization": "Bearer secret"})
+        assert status == 200 and out["result"]["content"][0]["text"] == "ran"
+    finally:
+        s.proc.kill()
+        s.proc.wait()
+
+
+def test_client_disconnect_cancels_a_stateless_call(srv: Running) -> None:
+    body, headers = modern("tools/call", {"name": "slow", "arguments": {"seconds": 5}})
+    with pytest.raises(TimeoutError):
+        post(srv, body, headers, timeout=0.5)
+    deadline = time.monotonic() + 5
+    while not srv.marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.marker.read_text() == "cancelled"
+    assert post(srv, *modern("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}))[0] == 200
+
+
+def test_standalone_get_stream_is_one_per_session(srv: Running) -> None:
+    sid = initialize(srv)
+    first = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+    first.request("GET", "/mcp", headers={"accept": "text/event-stream", "mcp-session-id": sid})
+    r = first.getresponse()
+    assert r.status == 200 and r.getheader("content-type") == "text/event-stream"
+    second = http.client.HTTPConnection(srv.host, srv.port, timeout=5)
+    second.request("GET", "/mcp", headers={"accept": "text/event-stream", "mcp-session-id": sid})
+    assert second.getresponse().status == 409
+    first.close()
+
+
+@pytest.mark.parametrize("mode", ["legacy", MODERN, "auto"])
+def test_official_sdk_client(srv: Running, mode: str) -> None:
+    from mcp import Client
+
+    async def drive() -> None:
+        async with Client(srv.url, mode=mode, read_timeout_seconds=10) as client:
+            names = [t.name for t in (await client.list_tools()).tools]
+            assert names == ["add", "slow", "touch"]
+            results = await asyncio.gather(*[client.call_tool("add", {"a": i, "b": 1}) for i in range(20)])
+            assert [r.structured_content for r in results] == [{"result": i + 1} for i in range(20)]
+
+    asyncio.run(asyncio.wait_for(drive(), 30))

@@ -11,6 +11,7 @@
 //! - Every request passes the Host/Origin policy first (403 otherwise); `/healthz` reports status.
 
 mod body;
+mod legacy_sse;
 mod security;
 mod sessions;
 
@@ -49,6 +50,9 @@ pub struct HttpOptions {
     pub max_sessions: usize,
     /// SSE keep-alive comment interval on long streams.
     pub keepalive: Duration,
+    /// The 2024-11-05 HTTP+SSE transport's stream and message paths (`None`: not served).
+    pub sse_path: Option<String>,
+    pub sse_messages_path: String,
 }
 
 impl Default for HttpOptions {
@@ -61,6 +65,8 @@ impl Default for HttpOptions {
             session_idle_timeout: Duration::from_secs(30 * 60),
             max_sessions: 10_000,
             keepalive: Duration::from_secs(15),
+            sse_path: Some("/sse".into()),
+            sse_messages_path: "/messages".into(),
         }
     }
 }
@@ -102,7 +108,7 @@ pub async fn serve_listener(
     let policy =
         AccessPolicy::for_address(local, &options.allowed_hosts, options.allowed_origins.clone(), options.cors);
     let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
-    let state = Arc::new(State { server, options, policy, sessions, started: Instant::now() });
+    let state = Arc::new(State { server, options, policy, sessions, sse: Default::default(), started: Instant::now() });
     tracing::info!(target: "oxmcp.transport.http", "serving MCP on http://{local}{}", state.options.path);
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), shutdown.clone()));
     loop {
@@ -163,6 +169,7 @@ struct State {
     options: HttpOptions,
     policy: AccessPolicy,
     sessions: SessionTable,
+    sse: legacy_sse::SseSessions,
     started: Instant,
 }
 
@@ -345,6 +352,12 @@ impl State {
         if path == "/healthz" && req.method() == Method::GET {
             return self.health();
         }
+        if self.options.sse_path.as_deref() == Some(path) && req.method() == Method::GET {
+            return legacy_sse::open(self, &req);
+        }
+        if self.options.sse_path.is_some() && path == self.options.sse_messages_path && req.method() == Method::POST {
+            return legacy_sse::post(self, req).await;
+        }
         if path != self.options.path {
             return error_response(
                 StatusCode::NOT_FOUND,
@@ -371,6 +384,7 @@ impl State {
             "version": config.version,
             "uptimeSeconds": self.started.elapsed().as_secs_f64(),
             "sessions": self.sessions.len(),
+            "sseSessions": self.sse.lock().len(),
         });
         json_response(StatusCode::OK, body.to_string())
     }

@@ -26,7 +26,7 @@ pub struct SessionTable {
 }
 
 /// A new session id: 128 bits from the OS CSPRNG, hex (visible ASCII, as the spec requires).
-fn mint_id() -> String {
+pub(super) fn mint_id() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the OS random source works");
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -1,0 +1,129 @@
+//! The 2024-11-05 HTTP+SSE transport, for old clients: `GET /sse` opens a stream whose first
+//! event (`endpoint`) names where to POST (`/messages?session_id=...`); POSTs answer 202 and the
+//! JSON-RPC answers travel on the stream as `message` events. The session lives as long as the
+//! stream: when the client goes away, its requests are cancelled and the session ends.
+
+use super::body::{self, BoxBody, ChannelBody};
+use super::{error_response, header, plain_status, read_body, sse_response, BodyError, State};
+use crate::jsonrpc::{self, ErrorObject};
+use crate::server::{Inbound, Outbound, Session};
+use bytes::Bytes;
+use hyper::body::Incoming as RequestBody;
+use hyper::{Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+struct StreamOutbound(mpsc::UnboundedSender<Bytes>);
+
+impl Outbound for StreamOutbound {
+    fn send(&self, frame: Vec<u8>) {
+        let _ = self.0.send(body::sse_event(None, &frame));
+    }
+}
+
+pub(super) struct SseSession {
+    session: Arc<Session>,
+    inbound: Inbound,
+}
+
+/// Open SSE sessions by id.
+#[derive(Default)]
+pub(super) struct SseSessions(Mutex<HashMap<String, Arc<SseSession>>>);
+
+impl SseSessions {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SseSession>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Ends the session when its stream's body is dropped (client disconnected or server stopping).
+struct EndOnDrop {
+    state: Arc<State>,
+    id: String,
+}
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        let ended = self.state.sse.lock().remove(&self.id);
+        if let Some(s) = ended {
+            s.session.cancel_all();
+        }
+    }
+}
+
+/// `GET /sse`: opens a session and its stream.
+pub(super) fn open(state: &Arc<State>, req: &Request<RequestBody>) -> Response<BoxBody> {
+    if !super::accepts(req.headers(), "text/event-stream") {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorObject::invalid_request("Accept must allow text/event-stream"),
+        );
+    }
+    if state.sse.lock().len() >= state.options.max_sessions {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorObject::invalid_request("too many open SSE sessions"),
+        );
+    }
+    let id = super::sessions::mint_id();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let inbound = Inbound::new(Arc::new(StreamOutbound(tx.clone())));
+    let session = Arc::new(SseSession { session: state.server.session(), inbound });
+    state.sse.lock().insert(id.clone(), session);
+    let endpoint = format!("{}?session_id={id}", state.options.sse_messages_path);
+    let _ = tx.send(Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n")));
+    let keepalive = state.options.keepalive;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(keepalive).await;
+            if tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
+                return;
+            }
+        }
+    });
+    sse_response(ChannelBody::boxed(rx, EndOnDrop { state: state.clone(), id }))
+}
+
+/// `POST /messages?session_id=...`: one JSON-RPC message for an open session; answered on its stream.
+pub(super) async fn post(state: &Arc<State>, req: Request<RequestBody>) -> Response<BoxBody> {
+    let id = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("session_id=")))
+        .unwrap_or_default()
+        .to_string();
+    let Some(sse) = state.sse.lock().get(&id).cloned() else {
+        return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
+    };
+    let content_type = header(req.headers(), "content-type").unwrap_or("");
+    if !content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorObject::invalid_request("Content-Type must be application/json"),
+        );
+    }
+    let headers = Arc::new(super::header_list(req.headers()));
+    let limit = state.server.config().max_message_bytes;
+    let bytes = match read_body(req.into_body(), limit).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            let err = ErrorObject::invalid_request(format!("message too large: the limit is {limit} bytes"));
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, err);
+        }
+        Err(BodyError::Io(e)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::invalid_request(format!("reading the body failed: {e}")),
+            )
+        }
+    };
+    if let Err(e) = jsonrpc::parse(&bytes) {
+        // Also answered on the stream, as the protocol says; the 400 tells the POSTer at once.
+        sse.inbound.out.send(jsonrpc::encode_error(None, &e));
+        return error_response(StatusCode::BAD_REQUEST, e);
+    }
+    let inbound = Inbound { out: sse.inbound.out.clone(), headers };
+    sse.session.handle_frame(&bytes, &inbound);
+    plain_status(StatusCode::ACCEPTED)
+}

@@ -10,9 +10,9 @@ DEPS_STAMP := $(VENV)/.deps-installed
 RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml crates/oxmcp-core/Cargo.toml pyproject.toml
 
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
-DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4"
+DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4" "fastapi>=0.110"
 
-.PHONY: help run test test-rust test-python bench bench-quick lint fmt build clean
+.PHONY: help run test test-rust test-python test-conformance bench bench-quick lint fmt build clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ run: build ## Build and serve examples/quickstart.py over Streamable HTTP on 127
 	@echo 'Or over stdio: {"command": "$(abspath $(PY))", "args": ["$(abspath examples/quickstart.py)"]}' >&2
 	@$(PY) -m oxmcp run examples/quickstart.py --transport http --port $(or $(PORT),8000)
 
-test: build test-rust test-python ## Build and run every test (cargo test + pytest)
+test: build test-rust test-python test-conformance ## Build and run every test (cargo test, pytest, conformance)
 
 # The benchmark's load generator doubles as a stress client in the Python tests.
 DRIVER := target/release/oxmcp-bench-driver
@@ -48,6 +48,11 @@ test-rust:
 test-python: build $(DRIVER)
 	$(PY) -m pytest -q
 
+# The official MCP conformance suite against examples/everything.py over Streamable HTTP; installs
+# Node 22 and the pinned harness into .tools/ on first use. Fails on anything not in the baseline.
+test-conformance: build
+	$(PY) conformance/run.py
+
 bench: build $(DRIVER) ## Compare oxmcp with the official Python SDK (prints ratios; writes bench/results.md)
 	$(PY) bench/run.py
 
@@ -57,13 +62,13 @@ bench-quick: build $(DRIVER) ## A short benchmark round (smoke test; writes no r
 lint: $(DEPS_STAMP) ## rustfmt, clippy -D warnings, ruff
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	$(VENV)/bin/ruff check python tests examples bench
-	$(VENV)/bin/ruff format --check python tests examples bench
+	$(VENV)/bin/ruff check python tests examples bench conformance
+	$(VENV)/bin/ruff format --check python tests examples bench conformance
 
 fmt: $(DEPS_STAMP) ## Format Rust and Python
 	cargo fmt --all
-	$(VENV)/bin/ruff check --fix python tests examples bench
-	$(VENV)/bin/ruff format python tests examples bench
+	$(VENV)/bin/ruff check --fix python tests examples bench conformance
+	$(VENV)/bin/ruff format python tests examples bench conformance
 
 clean: ## Remove build products (keeps .venv and .tools)
 	cargo clean

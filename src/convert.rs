@@ -27,11 +27,21 @@ pub fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 /// value, everything else becomes `{"result": value}`.
 pub fn tool_output_fast(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> PyResult<Option<ToolOutput>> {
     if value.is_none() {
+        if wraps && structured {
+            // An Optional[...] return declared {"result": ...}: the schema requires the key.
+            let mut out = ToolOutput::text("null");
+            out.0.insert("structuredContent".into(), serde_json::json!({ "result": null }));
+            return Ok(Some(out));
+        }
         return Ok(Some(ToolOutput::empty()));
     }
     if value.is_exact_instance_of::<PyString>() {
-        let s = value.cast::<PyString>()?;
-        return Ok(Some(ToolOutput::text(s.to_str()?)));
+        let s = value.cast::<PyString>()?.to_str()?;
+        let mut out = ToolOutput::text(s);
+        if wraps && structured {
+            out.0.insert("structuredContent".into(), serde_json::json!({ "result": s }));
+        }
+        return Ok(Some(out));
     }
     let is_dict = value.is_exact_instance_of::<PyDict>();
     let plain = is_dict

@@ -54,11 +54,12 @@ impl PyHandler {
     /// Queues an async function for the loop, or runs a sync one on the blocking pool.
     fn submit(&self, data: JobData) {
         if data.entry.is_async {
+            // Hook first, then queue: once queued, the job may finish and the request move on
+            // (validate_request -> the tool) on the loop thread, whose hook must win over ours.
             let id = data.id;
-            let cancellation = data.ctx.cancellation.clone();
-            self.executor.push(Work::Run(data));
             let executor = self.executor.clone();
-            cancellation.on_cancel(move || executor.push(Work::Cancel(id)));
+            data.ctx.cancellation.on_cancel(move || executor.push(Work::Cancel(id)));
+            self.executor.push(Work::Run(data));
         } else {
             self.executor.run_sync(data);
         }

@@ -1,6 +1,7 @@
 //! oxmcp's Python bindings: the `oxmcp._core` module. A thin layer over `oxmcp-core`: it
 //! implements the core's `Handler` by calling Python, and exposes servers and transports.
 
+mod asgi;
 mod convert;
 mod executor;
 mod handler;
@@ -19,6 +20,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server_core::ServerCore>()?;
     m.add_class::<job::Job>()?;
     m.add_class::<memory::MemoryClient>()?;
+    m.add_class::<asgi::HttpApp>()?;
+    m.add_class::<asgi::HttpResponse>()?;
+    m.add_function(wrap_pyfunction!(asgi::http_app, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -18,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 #[pyclass(frozen, module = "oxmcp._core", name = "ServerCore")]
 pub struct ServerCore {
-    server: Server,
-    handler: Arc<PyHandler>,
+    pub(crate) server: Server,
+    pub(crate) handler: Arc<PyHandler>,
     next_handle: AtomicU64,
 }
 
@@ -241,6 +241,50 @@ impl ServerCore {
             let shutdown = CancellationToken::new();
             let _stop = shutdown.clone().drop_guard();
             serve_std_listener(server, listener, options, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
+        })?;
+        Ok((awaitable, local.to_string()))
+    }
+
+    /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
+    /// awaiting serves MCP over WebSocket (upgrades on `path`) until cancelled.
+    #[pyo3(signature = (host, port, path="/", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(),
+                        max_connections=10_000, ping_interval_s=30.0))]
+    #[allow(clippy::too_many_arguments)]
+    fn serve_websocket<'py>(
+        &self,
+        py: Python<'py>,
+        host: &str,
+        port: u16,
+        path: &str,
+        allowed_hosts: Vec<String>,
+        allowed_origins: Vec<String>,
+        max_connections: usize,
+        ping_interval_s: f64,
+    ) -> PyResult<(Bound<'py, PyAny>, String)> {
+        if !path.starts_with('/') {
+            return Err(PyValueError::new_err(format!("path must start with '/', got {path:?}")));
+        }
+        if !(ping_interval_s.is_finite() && ping_interval_s > 0.0) {
+            return Err(PyValueError::new_err("ping_interval_s must be a positive number"));
+        }
+        let listener = std::net::TcpListener::bind((host, port))
+            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+        let local = listener.local_addr().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let options = oxmcp_core::transport::WsOptions {
+            path: path.to_string(),
+            allowed_hosts,
+            allowed_origins,
+            max_connections,
+            ping_interval: std::time::Duration::from_secs_f64(ping_interval_s),
+            ..oxmcp_core::transport::WsOptions::default()
+        };
+        let server = self.server.clone();
+        let awaitable = crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
+            let shutdown = CancellationToken::new();
+            let _stop = shutdown.clone().drop_guard();
+            oxmcp_core::transport::serve_ws_std_listener(server, listener, options, shutdown)
+                .await
+                .map_err(|e| PyOSError::new_err(e.to_string()))
         })?;
         Ok((awaitable, local.to_string()))
     }

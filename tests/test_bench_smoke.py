@@ -32,8 +32,15 @@ def run_driver(*args: str) -> dict[str, Any]:
 @pytest.mark.parametrize("inflight", [2, 16, 64])
 def test_every_answer_arrives_under_load(inflight: int) -> None:
     report = run_driver(
-        "throughput", "--inflight", str(inflight), "--duration-ms", "700", "--warmup-ms", "100",
-        "--stall-timeout-s", "5",
+        "throughput",
+        "--inflight",
+        str(inflight),
+        "--duration-ms",
+        "700",
+        "--warmup-ms",
+        "100",
+        "--stall-timeout-s",
+        "5",
     )
     assert report["calls"] > 100, report
 

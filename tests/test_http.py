@@ -149,8 +149,9 @@ def initialize(s: Running, version: str = "2025-11-25") -> str:
 
 def test_legacy_session_lifecycle(srv: Running) -> None:
     sid = initialize(srv)
-    status, _, body = post(srv, request("tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, 2),
-                           {"mcp-session-id": sid})
+    status, _, body = post(
+        srv, request("tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, 2), {"mcp-session-id": sid}
+    )
     assert status == 200 and body["result"]["structuredContent"] == {"result": 5}
     assert post(srv, request("tools/list"))[0] == 400, "no session id"
     assert post(srv, request("tools/list"), {"mcp-session-id": "f" * 32})[0] == 404, "unknown session"
@@ -175,8 +176,15 @@ def test_modern_requests_and_their_errors(srv: Running) -> None:
     bad = request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": MODERN}})
     status, _, out = post(srv, bad, {"mcp-protocol-version": MODERN, "mcp-method": "tools/list"})
     assert (status, out["error"]["code"]) == (400, -32602)
-    old = request("tools/list", {"_meta": {"io.modelcontextprotocol/protocolVersion": "2099-01-01",
-                                           "io.modelcontextprotocol/clientCapabilities": {}}})
+    old = request(
+        "tools/list",
+        {
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2099-01-01",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            }
+        },
+    )
     status, _, out = post(srv, old, {"mcp-protocol-version": "2099-01-01", "mcp-method": "tools/list"})
     assert (status, out["error"]["code"]) == (400, -32022) and "2026-07-28" in out["error"]["data"][
         "supported"

@@ -111,4 +111,40 @@ class ServerCore:
         session_idle_timeout_s: float = 1800.0,
         max_sessions: int = 10000,
     ) -> tuple[Awaitable[None], str]: ...
+    def serve_websocket(
+        self,
+        host: str,
+        port: int,
+        path: str = "/",
+        *,
+        allowed_hosts: list[str] = ...,
+        allowed_origins: list[str] = ...,
+        max_connections: int = 10000,
+        ping_interval_s: float = 30.0,
+    ) -> tuple[Awaitable[None], str]: ...
     def connect_memory(self, headers: dict[str, str] | None = None) -> MemoryClient: ...
+
+class HttpResponse:
+    """A response of the mounted HTTP endpoint."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> list[tuple[str, str]]: ...
+    def next_chunk(self) -> Awaitable[bytes | None]: ...
+    def close(self) -> None: ...
+
+class HttpApp:
+    """The MCP endpoint for ASGI hosts."""
+
+    def handle(self, method: str, headers: list[tuple[str, str]], body: bytes) -> Awaitable[HttpResponse]: ...
+
+def http_app(
+    core: ServerCore,
+    *,
+    allowed_hosts: list[str] = ...,
+    allowed_origins: list[str] = ...,
+    cors: bool = False,
+    session_idle_timeout_s: float = 1800.0,
+    max_sessions: int = 10000,
+) -> HttpApp: ...

@@ -1,10 +1,11 @@
 """Runs queued calls of user functions on the asyncio loop.
 
 The Rust core queues a `Job` per call and wakes the loop through a socket it watches
-(`loop.add_reader`), once per batch. `Pump.on_ready` drains the queue and starts each coroutine
-*eagerly*: the first step runs right here, and a coroutine that finishes without suspending (most
-tools) is answered at once, with no Task and no extra loop iteration. A coroutine that suspends
-continues as an ordinary asyncio Task, which `notifications/cancelled` can cancel.
+(`loop.add_reader`), once per batch. `Pump.on_ready` drains the queue and runs each call in its own
+asyncio Task, which answers the job when the function returns (so tools see a current task:
+`asyncio.timeout`, TaskGroups and anyio work). On Python 3.12+ the task starts eagerly: a coroutine
+that finishes without suspending is answered within the same loop iteration. `notifications/cancelled`
+cancels the task, and the `CancelledError` reaches the user's coroutine.
 
 Sync functions never come through here: Rust runs them on its blocking pool and calls `run_sync`.
 """
@@ -12,11 +13,11 @@ Sync functions never come through here: Rust runs them on its blocking pool and 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
+import sys
 import types
 import weakref
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,36 +50,8 @@ class Entry:
     description: str | None = None
 
 
-class _Resume:
-    """Continues a coroutine whose first step already ran (it yielded `first`)."""
-
-    __slots__ = ("_coro", "_first")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
-        self._coro = coro
-        self._first = first
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        coro = self._coro
-        to_yield = self._first
-        while True:
-            error: BaseException | None = None
-            sent: Any = None
-            try:
-                sent = yield to_yield
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # noqa: BLE001 - forwarded into the coroutine (e.g. cancellation)
-                error = exc
-            try:
-                to_yield = coro.send(sent) if error is None else coro.throw(error)
-            except StopIteration as stop:
-                return stop.value
-
-
-async def _continue(coro: Coroutine[Any, Any, Any], first: Any) -> Any:
-    return await _Resume(coro, first)
+# Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
+_EAGER_START = sys.version_info >= (3, 12)
 
 
 class Pump:
@@ -125,12 +98,15 @@ class Pump:
     # -- running jobs ---------------------------------------------------------------------------
     def on_ready(self) -> None:
         for item in self._core.drain():
-            if type(item) is int:
-                task = self._tasks.pop(item, None)
-                if task is not None:
-                    task.cancel()
-            else:
-                self._start(item)
+            try:
+                if type(item) is int:
+                    task = self._tasks.pop(item, None)
+                    if task is not None:
+                        task.cancel()
+                else:
+                    self._start(item)
+            except Exception:  # noqa: BLE001 - one bad job must not stop the rest of the batch
+                logger.exception("oxmcp: failed to run a queued call")
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
         kwargs = job.kwargs()
@@ -153,44 +129,48 @@ class Pump:
         return entry.fn(**self._arguments(job, entry))
 
     def _start(self, job: Job) -> None:
-        entry: Entry = job.entry
+        if job.cancelled:  # cancelled while queued: run nothing
+            job.fail("cancelled")
+            return
+        loop = self._loop or asyncio.get_running_loop()
+        if _EAGER_START:
+            task = asyncio.Task(self._run(job, job.entry), loop=loop, eager_start=True)  # type: ignore[call-arg]
+        else:
+            task = loop.create_task(self._run(job, job.entry))
+        if not task.done():
+            self._tasks[job.id] = task
+
+    async def _run(self, job: Job, entry: Entry) -> None:
+        """The task of one call: run the function, then answer the job."""
         try:
             result = self._invoke(job, entry)
-            if type(result) is not _CoroutineType:
-                if hasattr(result, "__await__"):
-                    result = _await(result)
-                else:
-                    self._finish(job, entry, result)
-                    return
-            context = contextvars.copy_context()
-            try:
-                first = context.run(result.send, None)
-            except StopIteration as stop:
-                self._finish(job, entry, stop.value)
-                return
-            loop = self._loop or asyncio.get_running_loop()
-            task = loop.create_task(_continue(result, first), context=context)
-            self._tasks[job.id] = task
-            task.add_done_callback(lambda t, job=job, entry=entry: self._done(job, entry, t))
+            if type(result) is _CoroutineType or hasattr(result, "__await__"):
+                result = await result
+        except asyncio.CancelledError:
+            job.fail("cancelled")  # the core already dropped the request; this releases it
+            raise
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an answer
             self._fail(job, entry, exc)
-
-    def _done(self, job: Job, entry: Entry, task: asyncio.Task[Any]) -> None:
-        self._tasks.pop(job.id, None)
-        if task.cancelled():
-            job.fail("cancelled")  # the core already dropped the request; this just releases it
-            return
-        exc = task.exception()
-        if exc is not None:
-            self._fail(job, entry, exc)
+            if isinstance(exc, KeyboardInterrupt):
+                raise  # most likely a real Ctrl-C that surfaced in the tool's code
         else:
-            self._finish(job, entry, task.result())
+            self._finish(job, entry, result)
+        finally:
+            self._tasks.pop(job.id, None)
 
     def run_sync(self, job: Job) -> None:
         """Called by Rust on a blocking-pool thread (holding the GIL) for sync functions."""
         entry: Entry = job.entry
         try:
-            self._finish(job, entry, self._invoke(job, entry))
+            result = self._invoke(job, entry)
+            if type(result) is _CoroutineType or hasattr(result, "__await__"):
+                # A "sync" callable that returned an awaitable (e.g. an async def behind a plain
+                # decorator): run it on the loop and wait here, on the worker thread.
+                loop = self._loop
+                if loop is None or loop.is_closed():
+                    raise RuntimeError("the function returned an awaitable but no event loop is serving")
+                result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
+            self._finish(job, entry, result)
         except BaseException as exc:  # noqa: BLE001
             server = self._server_ref()
             loop = self._loop
@@ -227,33 +207,33 @@ class Pump:
             job.fail(f"Error in {job.kind} {entry.name}: could not convert its result: {exc}")
 
     def _fail(self, job: Job, entry: Entry, exc: BaseException) -> None:
+        if job.kind == "validate":
+            if isinstance(exc, McpError):
+                job.fail_protocol(exc.code, exc.message, exc.data)
+            else:
+                job.fail(str(exc) or type(exc).__name__)  # the core marks it as a validate_request rejection
+            return
         server = self._server_ref()
         handler = server._error_handler if server is not None else None
         if isinstance(exc, McpError) and not (handler is not None and handler.mcp_errors):
             job.fail_protocol(exc.code, exc.message, exc.data)
             return
-        if job.kind == "validate":
-            job.fail(str(exc) or type(exc).__name__)  # the core marks it as a validate_request rejection
-            return
         if not isinstance(exc, McpError):
             logger.error("%s %r raised %s", job.kind, entry.name, type(exc).__name__, exc_info=exc)
         if handler is None:
             _answer_failure(job, entry, exc)
-        else:
-            try:
-                outcome = handler.fn(exc)
-            except BaseException as handler_exc:  # noqa: BLE001
-                logger.error("the error handler raised", exc_info=handler_exc)
-                _answer_failure(job, entry, exc)
+            return
+        try:
+            outcome = handler.fn(exc)
+            if type(outcome) is _CoroutineType:
+                loop = self._loop or asyncio.get_running_loop()
+                task = loop.create_task(outcome)
+                task.add_done_callback(lambda t: _apply_handler_outcome(job, entry, exc, t))
             else:
-                if type(outcome) is _CoroutineType:
-                    loop = self._loop or asyncio.get_running_loop()
-                    task = loop.create_task(outcome)
-                    task.add_done_callback(lambda t: _apply_handler_outcome(job, entry, exc, t))
-                else:
-                    _apply(job, entry, exc, outcome)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise exc
+                _apply(job, entry, exc, outcome)
+        except Exception as handler_exc:  # noqa: BLE001 - a broken handler must not lose the answer
+            logger.error("the error handler failed", exc_info=handler_exc)
+            _answer_failure(job, entry, exc)
 
 
 def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
@@ -265,12 +245,16 @@ def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
 
 
 def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[Any]) -> None:
-    if task.cancelled() or task.exception() is not None:
-        if not task.cancelled():
-            logger.error("the error handler raised", exc_info=task.exception())
+    try:
+        if task.cancelled() or task.exception() is not None:
+            if not task.cancelled():
+                logger.error("the error handler raised", exc_info=task.exception())
+            _answer_failure(job, entry, exc)
+        else:
+            _apply(job, entry, exc, task.result())
+    except Exception as handler_exc:  # noqa: BLE001
+        logger.error("the error handler's answer could not be used", exc_info=handler_exc)
         _answer_failure(job, entry, exc)
-    else:
-        _apply(job, entry, exc, task.result())
 
 
 def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:

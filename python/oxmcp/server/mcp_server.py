@@ -25,7 +25,7 @@ class _ErrorHandler:
 
 
 def _is_async(fn: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(fn):
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(inspect.unwrap(fn)):
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
     return call is not None and inspect.iscoroutinefunction(call)
@@ -107,6 +107,7 @@ class McpServer:
             cache_scope=cache_scope,
             sync_workers=sync_workers,
         )
+        self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
         self.url: str | None = None
         """The HTTP endpoint's URL while `run_http` serves."""
         self._tools: dict[str, Entry] = {}
@@ -438,7 +439,7 @@ class McpServer:
             self._pump.detach()
 
     async def run_async(
-        self, transport: Literal["stdio", "http", "streamable-http"] = "stdio", **options: Any
+        self, transport: Literal["stdio", "http", "streamable-http", "websocket"] = "stdio", **options: Any
     ) -> None:
         """Serves with the given transport inside a running event loop.
 
@@ -451,17 +452,23 @@ class McpServer:
             await self.run_stdio()
         elif transport in ("http", "streamable-http"):
             await self.run_http(**options)
-        else:
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http')")
+        elif transport == "websocket":
+            from oxmcp.server.websocket import run_websocket_server
 
-    def run(self, transport: Literal["stdio", "http", "streamable-http"] = "stdio", **options: Any) -> None:
+            await run_websocket_server(self, **options)
+        else:
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http', 'websocket')")
+
+    def run(
+        self, transport: Literal["stdio", "http", "streamable-http", "websocket"] = "stdio", **options: Any
+    ) -> None:
         """Serves until the client disconnects (stdio) or Ctrl-C; owns the event loop.
 
         ``server.run()`` serves stdio; ``server.run(transport="http", port=8000)`` serves
         Streamable HTTP on ``http://127.0.0.1:8000/mcp`` (see `run_http` for the options).
         """
-        if transport not in ("stdio", "http", "streamable-http"):
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http')")
+        if transport not in ("stdio", "http", "streamable-http", "websocket"):
+            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http', 'websocket')")
         try:
             asyncio.run(self.run_async(transport, **options))
         except KeyboardInterrupt:

@@ -204,6 +204,8 @@ impl Session {
         }
         let check = RequestToValidate { ctx: responder.ctx.clone(), params: params.clone() };
         let (handler, _, reply) = responder.handoff(move |this, r| match r {
+            // Cancelled while being validated: run nothing (finish answers nothing either).
+            Ok(()) if this.ctx.cancellation.is_cancelled() => this.finish(Err(ErrorObject::internal("cancelled"))),
             Ok(()) => this.route(params),
             Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
             Err(HandlerError::Failed(m)) => this.finish(Err(rejected_by_validator(m))),

@@ -11,6 +11,7 @@ pub mod framing;
 pub mod http;
 pub mod memory;
 pub mod stdio;
+pub mod ws;
 
 use crate::server::Server;
 use std::future::Future;
@@ -18,9 +19,10 @@ use std::io;
 use std::pin::Pin;
 use tokio_util::sync::CancellationToken;
 
-pub use http::{serve_http, serve_std_listener, HttpOptions};
+pub use http::{serve_http, serve_std_listener, HttpOptions, MountedApp};
 pub use memory::MemoryClient;
 pub use stdio::{serve_process_stdio, serve_streams, Stdio, StdioOptions};
+pub use ws::{serve_websocket, serve_ws_listener, serve_ws_std_listener, WebSocket, WsOptions};
 
 /// A future that serves until its transport is done.
 pub type ServeFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;

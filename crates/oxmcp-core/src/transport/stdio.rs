@@ -94,7 +94,11 @@ fn spawn_reader<R: Read + Send + 'static>(
         let _entered = runtime.enter();
         let mut reader = LineReader::new(BufReader::with_capacity(64 * 1024, input), max);
         loop {
-            match reader.next_frame() {
+            let frame = reader.next_frame();
+            if shutdown.is_cancelled() {
+                break; // served by someone else now (or nobody): don't answer from a dead session
+            }
+            match frame {
                 Ok(Some(Frame::Line(line))) => session.handle_frame(&line, &inbound),
                 Ok(Some(Frame::TooLarge { prefix, len })) => {
                     let id = jsonrpc::sniff_id(&prefix);
@@ -108,9 +112,6 @@ fn spawn_reader<R: Read + Send + 'static>(
                     tracing::warn!(target: "oxmcp.transport.stdio", "reading stdin failed: {e}");
                     break;
                 }
-            }
-            if shutdown.is_cancelled() {
-                break;
             }
         }
         done.cancel();
@@ -188,11 +189,22 @@ pub async fn serve_process_stdio(
         }
         (std::fs::File::from_raw_fd(input), std::fs::File::from_raw_fd(proto), saved)
     };
-    let result = serve_streams(server, input, output, options, shutdown).await;
-    // SAFETY: restore fd 1 from the duplicate taken above, then release the duplicate.
-    unsafe {
-        libc::dup2(saved_stdout, 1);
-        libc::close(saved_stdout);
+    // Restored on every exit, including the future being dropped (Ctrl-C, task cancelled).
+    let _restore = RestoreStdout(saved_stdout);
+    serve_streams(server, input, output, options, shutdown).await
+}
+
+/// Points fd 1 back at the process's original stdout when dropped.
+#[cfg(unix)]
+struct RestoreStdout(i32);
+
+#[cfg(unix)]
+impl Drop for RestoreStdout {
+    fn drop(&mut self) {
+        // SAFETY: the duplicate was taken in serve_process_stdio and is released exactly once here.
+        unsafe {
+            libc::dup2(self.0, 1);
+            libc::close(self.0);
+        }
     }
-    result
 }

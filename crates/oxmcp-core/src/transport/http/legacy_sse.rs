@@ -4,11 +4,10 @@
 //! stream: when the client goes away, its requests are cancelled and the session ends.
 
 use super::body::{self, BoxBody, ChannelBody};
-use super::{error_response, header, plain_status, read_body, sse_response, BodyError, State};
+use super::{error_response, header, plain_status, read_body, sse_response, BodyError, RequestBody, State};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Inbound, Outbound, Session};
 use bytes::Bytes;
-use hyper::body::Incoming as RequestBody;
 use hyper::{Request, Response, StatusCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,7 +52,7 @@ impl Drop for EndOnDrop {
 }
 
 /// `GET /sse`: opens a session and its stream.
-pub(super) fn open(state: &Arc<State>, req: &Request<RequestBody>) -> Response<BoxBody> {
+pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody> {
     if !super::accepts(req.headers(), "text/event-stream") {
         return error_response(
             StatusCode::NOT_ACCEPTABLE,
@@ -86,7 +85,7 @@ pub(super) fn open(state: &Arc<State>, req: &Request<RequestBody>) -> Response<B
 }
 
 /// `POST /messages?session_id=...`: one JSON-RPC message for an open session; answered on its stream.
-pub(super) async fn post(state: &Arc<State>, req: Request<RequestBody>) -> Response<BoxBody> {
+pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
     let id = req
         .uri()
         .query()

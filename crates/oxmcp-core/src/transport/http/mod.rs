@@ -10,21 +10,21 @@
 //!   the answer becomes an SSE stream (notifications, then the response).
 //! - Every request passes the Host/Origin policy first (403 otherwise); `/healthz` reports status.
 
-mod body;
+pub mod body;
 mod legacy_sse;
 mod security;
 mod sessions;
 
+pub use body::BoxBody;
 pub use security::AccessPolicy;
 pub use sessions::SessionTable;
 
-use crate::jsonrpc::{self, codes, ErrorObject, Incoming, Message};
+use crate::jsonrpc::{self, codes, ErrorObject, Incoming, Message, RequestId};
 use crate::protocol::{meta, ProtocolVersion};
 use crate::server::{Headers, Inbound, Outbound, Server, Session};
-use body::{BoxBody, ChannelBody};
+use body::ChannelBody;
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::Incoming as RequestBody;
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
@@ -150,6 +150,56 @@ pub async fn serve_listener(
     Ok(())
 }
 
+/// The MCP endpoint for a host application (ASGI/FastAPI): the host routes requests here; this
+/// applies the Host/Origin policy and serves the endpoint. Sessions are swept while it lives.
+pub struct MountedApp {
+    state: Arc<State>,
+    _sweeper: tokio::task::AbortHandle,
+}
+
+impl MountedApp {
+    /// Must be called within the tokio runtime (it starts the idle-session sweeper).
+    pub fn new(server: Server, options: HttpOptions) -> Self {
+        // The bind address is the host's business: no Host check unless asked for; browser
+        // Origins must be loopback ones or allow-listed.
+        let policy = AccessPolicy {
+            hosts: (!options.allowed_hosts.is_empty()).then(|| options.allowed_hosts.clone()),
+            origins: options.allowed_origins.clone(),
+            loopback: true,
+            cors: options.cors,
+        };
+        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
+        let state =
+            Arc::new(State { server, options, policy, sessions, sse: Default::default(), started: Instant::now() });
+        let sweeper = tokio::spawn(sweep_sessions(state.clone(), CancellationToken::new())).abort_handle();
+        MountedApp { state, _sweeper: sweeper }
+    }
+
+    pub async fn handle<B: RequestBody>(&self, req: Request<B>) -> Response<BoxBody> {
+        let request_headers = req.headers().clone();
+        let mut response = match self.state.policy.check(req.headers()) {
+            Err(why) => error_response(
+                StatusCode::FORBIDDEN,
+                ErrorObject::new(codes::INVALID_REQUEST, format!("Forbidden: {why}")),
+            ),
+            Ok(()) if req.method() == Method::OPTIONS && self.state.policy.cors => {
+                let mut r = plain_status(StatusCode::NO_CONTENT);
+                self.state.policy.preflight_headers(r.headers_mut());
+                r
+            }
+            Ok(()) => self.state.endpoint(req).await,
+        };
+        self.state.policy.cors_headers(&request_headers, response.headers_mut());
+        response
+    }
+}
+
+impl Drop for MountedApp {
+    fn drop(&mut self) {
+        self._sweeper.abort();
+    }
+}
+
 async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToken) {
     let every = (state.options.session_idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
     loop {
@@ -208,9 +258,23 @@ fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<BoxBody
     r
 }
 
-/// An HTTP error with a JSON-RPC error body (`id: null` unless known).
+/// An HTTP error with a JSON-RPC error body (`id: null`: no request id could be read).
 fn error_response(status: StatusCode, error: ErrorObject) -> Response<BoxBody> {
-    json_response(status, jsonrpc::encode_error(None, &error))
+    error_response_for(status, None, error)
+}
+
+/// An HTTP error answering a request whose id is known.
+fn error_response_for(status: StatusCode, id: Option<&RequestId>, error: ErrorObject) -> Response<BoxBody> {
+    json_response(status, jsonrpc::encode_error(id, &error))
+}
+
+/// The id of the single request in a frame, if any.
+fn request_id(incoming: &Incoming) -> Option<&RequestId> {
+    match incoming {
+        Incoming::Single(Message::Request { id, .. }) => Some(id),
+        Incoming::Single(Message::Invalid { id, .. }) => id.as_ref(),
+        _ => None,
+    }
 }
 
 fn plain_status(status: StatusCode) -> Response<BoxBody> {
@@ -310,10 +374,11 @@ fn check_metadata_headers(headers: &HeaderMap, incoming: &Incoming, version: &st
         Some(h) => return Err(mismatch(format!("Mcp-Method is {h:?} but the body's method is {method:?}"))),
         None => return Err(mismatch("the Mcp-Method header is missing".into())),
     }
+    // Only for the methods this server implements: an unknown or removed method must reach the
+    // dispatcher and get -32601, not a header complaint.
     let name_key = match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
-        m if m.starts_with("tasks/") => Some("taskId"),
         _ => None,
     };
     if let Some(key) = name_key {
@@ -328,14 +393,14 @@ fn check_metadata_headers(headers: &HeaderMap, incoming: &Incoming, version: &st
 }
 
 impl State {
-    async fn handle(self: Arc<Self>, req: Request<RequestBody>) -> Response<BoxBody> {
+    async fn handle<B: RequestBody>(self: Arc<Self>, req: Request<B>) -> Response<BoxBody> {
         let request_headers = req.headers().clone();
         let mut response = self.route(req).await;
         self.policy.cors_headers(&request_headers, response.headers_mut());
         response
     }
 
-    async fn route(self: &Arc<Self>, req: Request<RequestBody>) -> Response<BoxBody> {
+    async fn route<B: RequestBody>(self: &Arc<Self>, req: Request<B>) -> Response<BoxBody> {
         if let Err(why) = self.policy.check(req.headers()) {
             tracing::warn!(target: "oxmcp.transport.http", "refused a request: {why}");
             return error_response(
@@ -364,6 +429,11 @@ impl State {
                 ErrorObject::new(codes::INVALID_REQUEST, format!("Not found: {path}")),
             );
         }
+        self.endpoint(req).await
+    }
+
+    /// The MCP endpoint itself, by HTTP method.
+    async fn endpoint<B: RequestBody>(self: &Arc<Self>, req: Request<B>) -> Response<BoxBody> {
         match *req.method() {
             Method::POST => self.post(req).await,
             Method::GET => self.get(req),
@@ -389,7 +459,7 @@ impl State {
         json_response(StatusCode::OK, body.to_string())
     }
 
-    async fn post(self: &Arc<Self>, req: Request<RequestBody>) -> Response<BoxBody> {
+    async fn post<B: RequestBody>(self: &Arc<Self>, req: Request<B>) -> Response<BoxBody> {
         let headers = req.headers().clone();
         let content_type = header(&headers, "content-type").unwrap_or("");
         if !content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
@@ -419,12 +489,27 @@ impl State {
             Err(e) => return error_response(StatusCode::BAD_REQUEST, e),
         };
 
-        if let Some(version) = modern_version(&incoming) {
-            // Stateless: any session header is ignored (spec digest §4.2).
-            if ProtocolVersion::parse(&version).is_some_and(|v| v.is_modern()) {
-                if let Err(e) = check_metadata_headers(&headers, &incoming, &version) {
-                    return error_response(StatusCode::BAD_REQUEST, e);
-                }
+        // The stateless wire: `_meta` says so, or the MCP-Protocol-Version header names a
+        // stateless revision (then missing `_meta` is the client's error, not a missing session).
+        // Any session header is ignored (spec digest §4.2).
+        let body_version = modern_version(&incoming);
+        let header_is_modern =
+            header(&headers, "mcp-protocol-version").and_then(ProtocolVersion::parse).is_some_and(|v| v.is_modern());
+        if body_version.is_some() || header_is_modern {
+            let id = request_id(&incoming);
+            if !expects_answer(&incoming) {
+                return plain_status(StatusCode::ACCEPTED);
+            }
+            let Some(version) = body_version else {
+                let err = ErrorObject::invalid_params(format!(
+                    "missing _meta[\"{}\"]: every 2026-07-28 request declares its protocol version and client capabilities",
+                    meta::PROTOCOL_VERSION
+                ));
+                return error_response_for(StatusCode::BAD_REQUEST, id, err);
+            };
+            // Headers are checked against the body before the version's support (-32020 first).
+            if let Err(e) = check_metadata_headers(&headers, &incoming, &version) {
+                return error_response_for(StatusCode::BAD_REQUEST, id, e);
             }
             let session = self.server.session();
             return self.exchange(&session, incoming, &headers, true, None).await;
@@ -455,7 +540,7 @@ impl State {
             "missing Mcp-Session-Id header: send initialize first, or use protocol revision 2026-07-28 \
              (_meta.io.modelcontextprotocol/protocolVersion on every request)",
         );
-        error_response(StatusCode::BAD_REQUEST, err)
+        error_response_for(StatusCode::BAD_REQUEST, request_id(&incoming), err)
     }
 
     /// Dispatches one POSTed frame and turns what comes back into the HTTP response.
@@ -523,7 +608,7 @@ impl State {
     }
 
     /// GET: the standalone SSE stream of a handshake-era session.
-    fn get(&self, req: Request<RequestBody>) -> Response<BoxBody> {
+    fn get<B>(&self, req: Request<B>) -> Response<BoxBody> {
         let headers = req.headers();
         let Some(id) = header(headers, "mcp-session-id") else {
             // Stateless clients have no use for GET.
@@ -590,20 +675,23 @@ fn sse_response(body: BoxBody) -> Response<BoxBody> {
     r
 }
 
+/// What request bodies may be: hyper's own, or a buffer handed over by an ASGI host.
+pub trait RequestBody: http_body::Body<Data = Bytes, Error: std::fmt::Display> + Send + Unpin + 'static {}
+impl<B: http_body::Body<Data = Bytes, Error: std::fmt::Display> + Send + Unpin + 'static> RequestBody for B {}
+
 enum BodyError {
     TooLarge,
-    Io(hyper::Error),
+    Io(String),
 }
 
 /// Reads a request body, refusing (without buffering the rest) once it passes `limit`.
-async fn read_body(mut body: RequestBody, limit: usize) -> Result<Bytes, BodyError> {
-    use http_body::Body as _;
+async fn read_body<B: RequestBody>(mut body: B, limit: usize) -> Result<Bytes, BodyError> {
     if body.size_hint().lower() > limit as u64 {
         return Err(BodyError::TooLarge);
     }
     let mut buf = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(BodyError::Io)?;
+        let frame = frame.map_err(|e| BodyError::Io(e.to_string()))?;
         if let Some(data) = frame.data_ref() {
             if buf.len() + data.len() > limit {
                 return Err(BodyError::TooLarge);

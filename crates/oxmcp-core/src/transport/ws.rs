@@ -1,0 +1,446 @@
+//! WebSocket: one JSON-RPC message per text frame, one [`Session`] per connection.
+//!
+//! - **Upgrade.** `GET <path>` with the usual WebSocket headers. The Host/Origin checks are the
+//!   HTTP transport's [`AccessPolicy`] with the same defaults (on loopback only loopback names and
+//!   origins; anything else gets 403 on the upgrade). Any other path gets 404; more connections than
+//!   `max_connections` get 503. The subprotocol `mcp` is selected (`Sec-WebSocket-Protocol: mcp`)
+//!   when the client offers it; clients that offer no subprotocol are accepted as well.
+//! - **Session.** The connection is a handshake-era session (`initialize` first). Requests that
+//!   carry the 2026-07-28 `_meta` protocol version are served statelessly per message, as on every
+//!   transport. The upgrade request's headers are what `validate_request` sees.
+//! - **Frames.** Each text frame is handed to `Session::handle_frame` on the connection's reader
+//!   task; malformed JSON is answered -32700 and the connection keeps serving. A binary frame is
+//!   answered -32600 (with its id when one can be sniffed) and the connection keeps serving. A
+//!   message larger than the server's `max_message_bytes` closes the connection with 1009
+//!   (message too big): its payload is never read, so there is nothing to answer.
+//! - **Answers** come back through an [`Outbound`] from any thread into a channel; one writer task
+//!   per connection writes whatever is queued and flushes once.
+//! - **Time is bounded**: the upgrade (`handshake_timeout`), every write (`write_timeout`: a client
+//!   that stops reading is disconnected), liveness (a ping every `ping_interval`; a peer silent for
+//!   two intervals is closed with 1008), and the close (`close_grace`). Client pings are answered.
+//! - **Closing** the socket (either side) cancels the session's requests in flight
+//!   ([`Session::cancel_all`]); `shutdown` closes every connection with 1001 (going away).
+
+use super::http::AccessPolicy;
+use crate::jsonrpc::{self, ErrorObject};
+use crate::server::{Headers, Inbound, Outbound, Server, Session};
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt, StreamExt};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio_util::sync::CancellationToken;
+
+const TARGET: &str = "oxmcp.transport.ws";
+
+/// The WebSocket subprotocol this transport speaks.
+pub const SUBPROTOCOL: &str = "mcp";
+
+/// Settings of the WebSocket transport.
+#[derive(Debug, Clone)]
+pub struct WsOptions {
+    /// The path upgrades are accepted on, e.g. `/` or `/mcp`.
+    pub path: String,
+    /// Extra allowed `Host` names (loopback names are allowed when listening on loopback).
+    pub allowed_hosts: Vec<String>,
+    /// Allowed browser `Origin`s (`*` for any); loopback origins are allowed on loopback.
+    pub allowed_origins: Vec<String>,
+    /// Open connections beyond this are refused with 503.
+    pub max_connections: usize,
+    /// How long a client may take to complete the upgrade.
+    pub handshake_timeout: Duration,
+    /// How often the server pings; a peer that sends nothing (not even a pong) for two intervals
+    /// is disconnected.
+    pub ping_interval: Duration,
+    /// How long one batch of outgoing frames may take to write (a client that stops reading).
+    pub write_timeout: Duration,
+    /// How long closing a connection may take (the close frame out, the peer's close back).
+    pub close_grace: Duration,
+}
+
+impl Default for WsOptions {
+    fn default() -> Self {
+        WsOptions {
+            path: "/".into(),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_connections: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+            ping_interval: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            close_grace: Duration::from_secs(2),
+        }
+    }
+}
+
+/// The WebSocket transport on an address, as a [`super::Transport`].
+#[derive(Debug, Clone)]
+pub struct WebSocket {
+    pub addr: SocketAddr,
+    pub options: WsOptions,
+}
+
+impl super::Transport for WebSocket {
+    fn serve(self: Box<Self>, server: Server, shutdown: CancellationToken) -> super::ServeFuture {
+        Box::pin(async move { serve_websocket(server, self.addr, self.options, shutdown, |_| {}).await })
+    }
+}
+
+/// Binds `addr` and serves until `shutdown`. `on_bound` learns the actual address (port 0 picks one).
+pub async fn serve_websocket(
+    server: Server,
+    addr: SocketAddr,
+    options: WsOptions,
+    shutdown: CancellationToken,
+    on_bound: impl FnOnce(SocketAddr) + Send,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    on_bound(listener.local_addr()?);
+    serve_ws_listener(server, listener, options, shutdown).await
+}
+
+/// Serves a listener bound with the standard library (so callers learn bind errors and the port
+/// synchronously) until `shutdown`.
+pub async fn serve_ws_std_listener(
+    server: Server,
+    listener: std::net::TcpListener,
+    options: WsOptions,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    serve_ws_listener(server, TcpListener::from_std(listener)?, options, shutdown).await
+}
+
+/// Serves an already bound listener until `shutdown`; then closes every connection (bounded by
+/// `close_grace`) before returning.
+pub async fn serve_ws_listener(
+    server: Server,
+    listener: TcpListener,
+    options: WsOptions,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let local = listener.local_addr()?;
+    let policy = AccessPolicy::for_address(local, &options.allowed_hosts, options.allowed_origins.clone(), false);
+    let shared = Arc::new(Shared { server, options, policy, active: AtomicUsize::new(0) });
+    tracing::info!(target: TARGET, "serving MCP on ws://{local}{}", shared.options.path);
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = shutdown.cancelled() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // e.g. out of file descriptors: back off instead of spinning.
+                tracing::warn!(target: TARGET, "accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        let guard = ActiveGuard(shared.clone());
+        tokio::spawn(connection(guard, stream, shutdown.clone()));
+    }
+    drop(listener);
+    // Connections see `shutdown` too; give them their close grace (plus slack), no more.
+    let deadline = Instant::now() + shared.options.close_grace * 2 + Duration::from_millis(500);
+    while shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+struct Shared {
+    server: Server,
+    options: WsOptions,
+    policy: AccessPolicy,
+    active: AtomicUsize,
+}
+
+/// Counts a connection as open until dropped.
+struct ActiveGuard(Arc<Shared>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What the writer task is asked to do.
+enum Out {
+    Frame(Vec<u8>),
+    Ping,
+    /// Send this close frame (if any), flush, and stop.
+    Close(Option<CloseFrame>),
+}
+
+/// The session's [`Outbound`]: any thread may send; the writer task writes.
+struct WsOutbound(mpsc::UnboundedSender<Out>);
+
+impl Outbound for WsOutbound {
+    fn send(&self, frame: Vec<u8>) {
+        let _ = self.0.send(Out::Frame(frame));
+    }
+}
+
+/// An HTTP answer that refuses an upgrade, with a JSON-RPC error body (tungstenite writes the body
+/// as is: the length is ours to declare).
+fn refusal(status: StatusCode, error: ErrorObject) -> ErrorResponse {
+    let body = String::from_utf8_lossy(&jsonrpc::encode_error(None, &error)).into_owned();
+    let length = HeaderValue::from(body.len());
+    let mut r = ErrorResponse::new(Some(body));
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    h.insert("content-length", length);
+    h.insert("connection", HeaderValue::from_static("close"));
+    r
+}
+
+fn offers_mcp(request: &Request) -> bool {
+    request
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == SUBPROTOCOL)
+}
+
+impl Shared {
+    /// Decides an upgrade: `Err` is the HTTP answer that refuses it. On success, `headers` gets
+    /// the request's headers (lower-case names) for the session's `Inbound`.
+    #[allow(clippy::result_large_err)] // the shape tungstenite's callback requires
+    fn accept(
+        &self,
+        request: &Request,
+        mut response: Response,
+        headers: &mut Headers,
+    ) -> Result<Response, ErrorResponse> {
+        if let Err(why) = self.policy.check(request.headers()) {
+            tracing::warn!(target: TARGET, "refused an upgrade: {why}");
+            return Err(refusal(StatusCode::FORBIDDEN, ErrorObject::invalid_request(format!("Forbidden: {why}"))));
+        }
+        let path = request.uri().path();
+        if path != self.options.path {
+            return Err(refusal(StatusCode::NOT_FOUND, ErrorObject::invalid_request(format!("Not found: {path}"))));
+        }
+        if self.active.load(Ordering::SeqCst) > self.options.max_connections {
+            tracing::warn!(target: TARGET, "refused an upgrade: {} connections are open", self.options.max_connections);
+            return Err(refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorObject::invalid_request("too many connections; try again later"),
+            ));
+        }
+        if offers_mcp(request) {
+            response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
+        }
+        *headers = request
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        Ok(response)
+    }
+}
+
+fn close_frame(code: CloseCode, reason: impl Into<Utf8Bytes>) -> Option<CloseFrame> {
+    Some(CloseFrame { code, reason: reason.into() })
+}
+
+#[allow(clippy::result_large_err)] // the upgrade callback's shape is tungstenite's
+async fn connection(guard: ActiveGuard, stream: TcpStream, shutdown: CancellationToken) {
+    let shared = guard.0.clone();
+    let options = &shared.options;
+    let max = shared.server.config().max_message_bytes;
+    let config = WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max));
+
+    let mut headers = Headers::new();
+    let callback = |req: &Request, resp: Response| shared.accept(req, resp, &mut headers);
+    let upgrade = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
+    let ws = tokio::select! {
+        r = tokio::time::timeout(options.handshake_timeout, upgrade) => match r {
+            Ok(Ok(ws)) => ws,
+            Ok(Err(e)) => {
+                tracing::debug!(target: TARGET, "upgrade failed: {e}");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(target: TARGET, "upgrade timed out after {:?}", options.handshake_timeout);
+                return;
+            }
+        },
+        _ = shutdown.cancelled() => return,
+    };
+
+    let (sink, mut frames) = ws.split();
+    let (tx, rx) = mpsc::unbounded_channel();
+    let writer_dead = CancellationToken::new();
+    let mut writer = tokio::spawn(write_loop(sink, rx, options.write_timeout, writer_dead.clone()));
+    let session: Arc<Session> = shared.server.session();
+    let inbound = Inbound { out: Arc::new(WsOutbound(tx.clone())), headers: Arc::new(headers) };
+
+    let ping_every = options.ping_interval;
+    let mut ticker = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    // Why we stop: the close frame we send (None: the peer closed, or the socket broke), and what
+    // to read while the peer answers it.
+    let (close, then) = loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break (close_frame(CloseCode::Away, "the server is shutting down"), Then::AwaitClose),
+            _ = writer_dead.cancelled() => break (None, Then::Nothing),
+            _ = ticker.tick() => {
+                if last_heard.elapsed() >= ping_every * 2 {
+                    tracing::info!(target: TARGET, "closing a connection silent for {:?}", last_heard.elapsed());
+                    break (close_frame(CloseCode::Policy, "no traffic, no pong"), Then::AwaitClose);
+                }
+                let _ = tx.send(Out::Ping);
+            }
+            next = frames.next() => match next {
+                None => break (None, Then::Nothing),
+                Some(Ok(message)) => {
+                    last_heard = Instant::now();
+                    match message {
+                        Message::Text(text) => session.handle_frame(text.as_bytes(), &inbound),
+                        Message::Binary(bytes) => {
+                            let err = ErrorObject::invalid_request(
+                                "binary frames are not supported: send each JSON-RPC message as one text frame",
+                            );
+                            inbound.out.send(jsonrpc::encode_error(jsonrpc::sniff_id(&bytes).as_ref(), &err));
+                        }
+                        // Pings are answered by tungstenite on the next read; a Close is answered
+                        // the same way, and the read after it ends the stream.
+                        Message::Ping(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => {}
+                    }
+                }
+                Some(Err(WsError::Capacity(e))) => {
+                    tracing::warn!(target: TARGET, "closing a connection that sent too large a message: {e}");
+                    let reason = format!("message too large: the limit is {max} bytes");
+                    // The rest of the message is discarded unread (so the client can finish
+                    // sending it and read our close instead of a reset).
+                    break (close_frame(CloseCode::Size, reason), Then::Discard);
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(target: TARGET, "connection ended: {e}");
+                    break (None, Then::Nothing);
+                }
+            }
+        }
+    };
+
+    // The socket is done for this session: nothing in flight may answer any more.
+    session.cancel_all();
+    let _ = tx.send(Out::Close(close));
+    drop(inbound);
+    drop(tx);
+    let sink = match tokio::time::timeout(options.close_grace, &mut writer).await {
+        Ok(Ok(sink)) => Some(sink),
+        _ => {
+            writer.abort();
+            None
+        }
+    };
+    // We closed: wait (bounded) for the peer's side, so the TCP connection ends cleanly.
+    match (then, sink) {
+        (Then::AwaitClose, _) => {
+            let _ = tokio::time::timeout(options.close_grace, async { while let Some(Ok(_)) = frames.next().await {} })
+                .await;
+        }
+        (Then::Discard, Some(sink)) => {
+            if let Ok(ws) = frames.reunite(sink) {
+                let mut tcp = ws.into_inner();
+                let _ = tokio::time::timeout(options.close_grace, discard(&mut tcp)).await;
+            }
+        }
+        _ => {}
+    }
+    drop(guard);
+}
+
+/// What to do after sending our close frame.
+enum Then {
+    Nothing,
+    /// Read on (bounded) until the peer's close reply.
+    AwaitClose,
+    /// The WebSocket stream is unusable: read and drop raw bytes until the peer hangs up (bounded).
+    Discard,
+}
+
+async fn discard(tcp: &mut TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 64 * 1024];
+    while matches!(tcp.read(&mut buf).await, Ok(n) if n > 0) {}
+}
+
+fn text_message(frame: Vec<u8>) -> Message {
+    // Encoded JSON is UTF-8; the lossy path is never expected.
+    let text = String::from_utf8(frame).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Message::Text(text.into())
+}
+
+/// Writes what the connection's [`Outbound`] queues: everything already queued, then one flush,
+/// each batch bounded by `write_timeout`. Cancels `dead` if writing fails or stalls; returns the sink.
+async fn write_loop<S>(
+    mut sink: S,
+    mut rx: mpsc::UnboundedReceiver<Out>,
+    write_timeout: Duration,
+    dead: CancellationToken,
+) -> S
+where
+    S: Sink<Message, Error = WsError> + Unpin,
+{
+    const BATCH: usize = 256;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        if rx.recv_many(&mut batch, BATCH).await == 0 {
+            break; // every sender is gone
+        }
+        let mut closing = false;
+        let write = async {
+            for item in batch.drain(..) {
+                match item {
+                    Out::Frame(frame) => sink.feed(text_message(frame)).await?,
+                    Out::Ping => sink.feed(Message::Ping(Bytes::new())).await?,
+                    Out::Close(frame) => {
+                        closing = true;
+                        if let Some(frame) = frame {
+                            sink.feed(Message::Close(Some(frame))).await?;
+                        }
+                        break;
+                    }
+                }
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(write_timeout, write).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                if !closing {
+                    tracing::debug!(target: TARGET, "writing failed: {e}");
+                }
+                break;
+            }
+            Err(_) => {
+                tracing::warn!(target: TARGET, "a client read nothing for {write_timeout:?}; disconnecting it");
+                break;
+            }
+        }
+        if closing {
+            break;
+        }
+        batch.clear();
+    }
+    dead.cancel();
+    sink
+}

@@ -1,0 +1,130 @@
+//! The MCP endpoint for ASGI hosts (`oxmcp.server.asgi`, FastAPI's `create_mcp_router`): Python
+//! hands over method, headers and body; the same Rust endpoint as `serve_http` answers; the body
+//! comes back chunk by chunk (one chunk for JSON, many for SSE streams).
+
+use crate::runtime::{runtime, spawn_awaitable};
+use crate::server_core::ServerCore;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use oxmcp_core::transport::http::BoxBody;
+use oxmcp_core::transport::{HttpOptions, MountedApp};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::borrow::Cow;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+#[pyclass(frozen, module = "oxmcp._core", name = "HttpApp")]
+pub struct HttpApp {
+    app: Arc<MountedApp>,
+    core: Py<ServerCore>,
+}
+
+/// A response being sent: status and headers now, the body through `next_chunk()`.
+#[pyclass(frozen, module = "oxmcp._core", name = "HttpResponse")]
+pub struct HttpResponse {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    headers: Vec<(String, String)>,
+    body: Arc<Mutex<Option<BoxBody>>>,
+    core: Py<ServerCore>,
+}
+
+/// Creates the mounted endpoint of a server.
+#[pyfunction]
+#[pyo3(signature = (core, *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
+                    session_idle_timeout_s=1800.0, max_sessions=10_000))]
+pub fn http_app(
+    core: Py<ServerCore>,
+    allowed_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
+    cors: bool,
+    session_idle_timeout_s: f64,
+    max_sessions: usize,
+) -> PyResult<HttpApp> {
+    if !(session_idle_timeout_s.is_finite() && session_idle_timeout_s > 0.0) {
+        return Err(PyValueError::new_err("session_idle_timeout_s must be a positive number"));
+    }
+    let options = HttpOptions {
+        allowed_hosts,
+        allowed_origins,
+        cors,
+        session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
+        max_sessions,
+        sse_path: None,
+        ..HttpOptions::default()
+    };
+    let server = core.get().server.clone();
+    let _entered = runtime().enter(); // the app starts its session sweeper on the runtime
+    Ok(HttpApp { app: Arc::new(MountedApp::new(server, options)), core })
+}
+
+#[pymethods]
+impl HttpApp {
+    /// Serves one request; resolves to an `HttpResponse`.
+    fn handle<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut builder = hyper::Request::builder().method(method).uri("/");
+        for (k, v) in &headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let request = builder
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| PyValueError::new_err(format!("invalid request: {e}")))?;
+        let app = self.app.clone();
+        let core = self.core.clone_ref(py);
+        let executor = self.core.get().handler.executor.clone();
+        spawn_awaitable(py, &executor, async move {
+            let response = app.handle(request).await;
+            let (parts, body) = response.into_parts();
+            let headers = parts
+                .headers
+                .iter()
+                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+                .collect();
+            Ok(HttpResponse { status: parts.status.as_u16(), headers, body: Arc::new(Mutex::new(Some(body))), core })
+        })
+    }
+}
+
+#[pymethods]
+impl HttpResponse {
+    /// The next chunk of the body (bytes), or None at its end.
+    fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let body = self.body.clone();
+        let executor = self.core.get().handler.executor.clone();
+        spawn_awaitable(py, &executor, async move {
+            let mut slot = body.lock().await;
+            loop {
+                let Some(b) = slot.as_mut() else { return Ok(None) };
+                match b.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            if !data.is_empty() {
+                                return Ok(Some(Cow::<'static, [u8]>::Owned(data.to_vec())));
+                            }
+                        }
+                    }
+                    Some(Err(never)) => match never {},
+                    None => {
+                        *slot = None;
+                        return Ok(None);
+                    }
+                }
+            }
+        })
+    }
+
+    /// Stops the body (the client went away): a stateless call in flight is cancelled.
+    fn close(&self) {
+        if let Ok(mut slot) = self.body.try_lock() {
+            *slot = None;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+"""The seed's FastAPI snippet (imports changed) inside a real uvicorn on 127.0.0.1, and a plain
+Starlette mount: requests reach the Rust endpoint through ASGI, in both protocol eras."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+APP = '''
+import socket, sys
+from fastapi import FastAPI
+from oxmcp import McpServer
+from oxmcp.server.fastapi import create_mcp_router
+
+server = McpServer("fastapi-test")
+
+@server.tool()
+async def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+app = FastAPI()
+mcp_router = create_mcp_router(server)
+app.include_router(mcp_router, prefix="/mcp")
+
+@app.get("/hello")
+def hello():
+    return {"hello": "world"}
+
+if __name__ == "__main__":
+    import uvicorn
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(f"PORT {sock.getsockname()[1]}", file=sys.stderr, flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+'''
+
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+@pytest.fixture
+def port(tmp_path: Path) -> Iterator[int]:
+    script = tmp_path / "app.py"
+    script.write_text(APP)
+    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        match = re.search(r"PORT (\d+)", proc.stderr.readline())
+        assert match
+        port = int(match.group(1))
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/hello")
+                break
+            except OSError:
+                asyncio.run(asyncio.sleep(0.05))
+        yield port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def post(port: int, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, str], dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    hs = {"content-type": "application/json", "accept": "application/json, text/event-stream", **headers}
+    conn.request("POST", "/mcp", body=json.dumps(body), headers=hs)
+    r = conn.getresponse()
+    return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read())
+
+
+def test_fastapi_router_serves_both_eras(port: int) -> None:
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 2, "b": 3}, "_meta": MODERN_META},
+    }
+    status, _, out = post(
+        port, call, {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "add"}
+    )
+    assert status == 200 and out["result"]["structuredContent"] == {"result": 5}
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}},
+    }
+    status, headers, out = post(port, init, {})
+    assert status == 200 and "mcp-session-id" in headers
+    status, _, out = post(
+        port,
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {"mcp-session-id": headers["mcp-session-id"]},
+    )
+    assert [t["name"] for t in out["result"]["tools"]] == ["add"]
+    status, _, out = post(
+        port, call, {"mcp-protocol-version": "2026-07-28", "origin": "http://evil.example.com"}
+    )
+    assert status == 403
+
+
+@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+def test_official_sdk_client_through_fastapi(port: int, mode: str) -> None:
+    from mcp import Client
+
+    async def drive() -> None:
+        async with Client(f"http://127.0.0.1:{port}/mcp", mode=mode, read_timeout_seconds=10) as client:
+            results = await asyncio.gather(*[client.call_tool("add", {"a": i, "b": i}) for i in range(10)])
+            assert [r.structured_content for r in results] == [{"result": 2 * i} for i in range(10)]
+
+    asyncio.run(asyncio.wait_for(drive(), 30))

@@ -35,9 +35,20 @@ pub struct RequestContext {
     /// The legacy session's client, when the request came through `initialize`.
     pub client: Option<Arc<ClientInfo>>,
     pub cancellation: Arc<Cancellation>,
+    /// Where this request's answer goes (notifications about it go there first).
+    pub outbound: Arc<dyn crate::server::Outbound>,
 }
 
 impl RequestContext {
+    /// Sends a notification about this request (progress, log) ahead of its answer. Nothing is
+    /// sent once the request was cancelled or answered.
+    pub fn notify(&self, method: &str, params: Value) {
+        if self.cancellation.is_cancelled() || self.cancellation.is_finished() {
+            return;
+        }
+        self.outbound.send_notification(crate::jsonrpc::encode_notification(method, Some(&params)));
+    }
+
     /// The client's capabilities: from `_meta` on a stateless request, from `initialize` otherwise.
     pub fn client_capabilities(&self) -> Value {
         if let Some(c) = self.meta.as_ref().and_then(|m| m.get(crate::protocol::meta::CLIENT_CAPABILITIES)) {
@@ -60,9 +71,17 @@ impl RequestContext {
 pub struct Cancellation {
     token: CancellationToken,
     hook: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    finished: std::sync::atomic::AtomicBool,
 }
 
 impl Cancellation {
+    /// Marks the request answered (no more notifications about it).
+    pub fn finish(&self) {
+        self.finished.store(true, std::sync::atomic::Ordering::Release);
+    }
+    pub fn is_finished(&self) -> bool {
+        self.finished.load(std::sync::atomic::Ordering::Acquire)
+    }
     pub fn cancel(&self) {
         self.token.cancel();
         let hook = self.hook.lock().unwrap_or_else(|e| e.into_inner()).take();

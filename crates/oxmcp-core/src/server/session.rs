@@ -230,6 +230,7 @@ impl Session {
             headers: inbound.headers.clone(),
             client,
             cancellation: Arc::new(Cancellation::default()),
+            outbound: inbound.out.clone(),
         };
         if let Some(raw) = req_meta.and_then(|m| m.get(meta::PROTOCOL_VERSION)) {
             let Some(requested) = raw.as_str() else {
@@ -358,6 +359,7 @@ impl Responder {
             return;
         }
         inflight.remove(&self.ctx.id);
+        self.ctx.cancellation.finish();
         // Queued before the entry disappears, so "idle" implies every answer is on its way.
         self.out.send(frame);
     }
@@ -617,6 +619,9 @@ impl BatchCollector {
 impl Outbound for BatchCollector {
     fn send(&self, frame: Vec<u8>) {
         self.arrive(Some(frame));
+    }
+    fn send_notification(&self, frame: Vec<u8>) {
+        self.out.send_notification(frame); // not an answer: passes straight through
     }
     fn skip(&self) {
         self.arrive(None);

@@ -11,11 +11,13 @@
 //! - Every request passes the Host/Origin policy first (403 otherwise); `/healthz` reports status.
 
 pub mod body;
+pub mod events;
 mod legacy_sse;
 mod security;
 mod sessions;
 
 pub use body::BoxBody;
+pub use events::{EventStore, MemoryEventStore};
 pub use security::AccessPolicy;
 pub use sessions::SessionTable;
 
@@ -107,8 +109,7 @@ pub async fn serve_listener(
     let local = listener.local_addr()?;
     let policy =
         AccessPolicy::for_address(local, &options.allowed_hosts, options.allowed_origins.clone(), options.cors);
-    let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
-    let state = Arc::new(State { server, options, policy, sessions, sse: Default::default(), started: Instant::now() });
+    let state = Arc::new(State::new(server, options, policy));
     tracing::info!(target: "oxmcp.transport.http", "serving MCP on http://{local}{}", state.options.path);
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), shutdown.clone()));
     loop {
@@ -168,9 +169,7 @@ impl MountedApp {
             loopback: true,
             cors: options.cors,
         };
-        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
-        let state =
-            Arc::new(State { server, options, policy, sessions, sse: Default::default(), started: Instant::now() });
+        let state = Arc::new(State::new(server, options, policy));
         let sweeper = tokio::spawn(sweep_sessions(state.clone(), CancellationToken::new())).abort_handle();
         MountedApp { state, _sweeper: sweeper }
     }
@@ -220,7 +219,26 @@ struct State {
     policy: AccessPolicy,
     sessions: SessionTable,
     sse: legacy_sse::SseSessions,
+    /// Events of handshake-era POST streams, for `Last-Event-ID` replay.
+    events: Arc<dyn EventStore>,
+    streams: std::sync::atomic::AtomicU64,
     started: Instant,
+}
+
+impl State {
+    fn new(server: Server, options: HttpOptions, policy: AccessPolicy) -> Self {
+        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
+        State {
+            server,
+            options,
+            policy,
+            sessions,
+            sse: Default::default(),
+            events: Arc::new(MemoryEventStore::default()),
+            streams: Default::default(),
+            started: Instant::now(),
+        }
+    }
 }
 
 /// A frame for one HTTP request's answer.
@@ -578,7 +596,11 @@ impl State {
                 drop(guard);
                 with_session(r)
             }
-            Some(OutFrame::Notification(first)) => with_session(self.stream(first, rx, guard)),
+            Some(OutFrame::Notification(first)) => match session_id {
+                // Handshake era: a resumable stream (event ids, replay after a reconnect).
+                Some(sid) => with_session(self.resumable_stream(sid, session.negotiated_version(), first, rx)),
+                None => with_session(self.stream(first, rx, guard)),
+            },
             // Every request in the frame was cancelled: nothing to say.
             None => with_session(plain_status(StatusCode::ACCEPTED)),
         }
@@ -607,6 +629,37 @@ impl State {
         sse_response(ChannelBody::boxed(body_rx, guard))
     }
 
+    /// A handshake-era answer as an SSE stream whose events are recorded, so that a client whose
+    /// connection broke can resume with `GET` + `Last-Event-ID` (a disconnect is not a cancel).
+    fn resumable_stream(
+        &self,
+        session_id: &str,
+        version: Option<ProtocolVersion>,
+        first: Vec<u8>,
+        mut rx: mpsc::UnboundedReceiver<OutFrame>,
+    ) -> Response<BoxBody> {
+        let stream = format!("p{}", self.streams.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let key = format!("{session_id}/{stream}");
+        self.events.append(&key, Bytes::from(first));
+        let (store, recorded) = (self.events.clone(), key.clone());
+        tokio::spawn(async move {
+            while let Some(frame) = rx.recv().await {
+                let (bytes, last) = match frame {
+                    OutFrame::Notification(b) => (b, false),
+                    OutFrame::Response(b) => (b, true),
+                };
+                store.append(&recorded, Bytes::from(bytes));
+                if last {
+                    break;
+                }
+            }
+            store.finish(&recorded);
+        });
+        // 2025-11-25 clients get a priming event (an id and no data) and a retry interval first.
+        let priming = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
+        sse_response(replay_body(self.events.clone(), key, stream, 0, priming))
+    }
+
     /// GET: the standalone SSE stream of a handshake-era session.
     fn get<B>(&self, req: Request<B>) -> Response<BoxBody> {
         let headers = req.headers();
@@ -624,6 +677,16 @@ impl State {
                 StatusCode::NOT_ACCEPTABLE,
                 ErrorObject::invalid_request("Accept must allow text/event-stream"),
             );
+        }
+        if let Some((stream, after)) = header(headers, "last-event-id").and_then(parse_event_id) {
+            let key = format!("{}/{stream}", entry.id);
+            if self.events.read_after(&key, after).is_some() {
+                let mut r = sse_response(replay_body(self.events.clone(), key, stream.to_string(), after, false));
+                if let Ok(v) = HeaderValue::from_str(&entry.id) {
+                    r.headers_mut().insert("mcp-session-id", v);
+                }
+                return r;
+            }
         }
         let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
         {
@@ -664,6 +727,39 @@ impl State {
             Some(_) => error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found")),
         }
     }
+}
+
+/// `p7-3` -> ("p7", 3).
+fn parse_event_id(id: &str) -> Option<(&str, u64)> {
+    let (stream, n) = id.rsplit_once('-')?;
+    Some((stream, n.parse().ok()?))
+}
+
+/// A body that sends the events of `key` numbered after `after` (as `stream-N` ids), then
+/// follows the stream live until it completes.
+fn replay_body(store: Arc<dyn EventStore>, key: String, stream: String, after: u64, priming: bool) -> BoxBody {
+    let (tx, rx) = mpsc::unbounded_channel();
+    if priming {
+        let _ = tx.send(Bytes::from(format!("id: {stream}-{after}\nretry: 1000\ndata: \n\n")));
+    }
+    tokio::spawn(async move {
+        let mut seen = after;
+        loop {
+            let wait = store.wait_after(&key, seen);
+            let Some((events, done)) = store.read_after(&key, seen) else { return };
+            for (n, message) in events {
+                if tx.send(body::sse_event(Some(&format!("{stream}-{n}")), &message)).is_err() {
+                    return; // the client went away again; the events stay in the store
+                }
+                seen = n;
+            }
+            if done {
+                return;
+            }
+            wait.await;
+        }
+    });
+    ChannelBody::boxed(rx, ())
 }
 
 fn sse_response(body: BoxBody) -> Response<BoxBody> {

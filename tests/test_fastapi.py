@@ -123,3 +123,63 @@ def test_official_sdk_client_through_fastapi(port: int, mode: str) -> None:
             assert [r.structured_content for r in results] == [{"result": 2 * i} for i in range(10)]
 
     asyncio.run(asyncio.wait_for(drive(), 30))
+
+
+STARLETTE_APP = '''
+import socket, sys
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from oxmcp import McpServer
+
+server = McpServer("starlette-test")
+
+@server.tool()
+async def echo(text: str) -> str:
+    """Echo."""
+    return text
+
+app = Starlette(routes=[Mount("/mcp", app=server.asgi_app())])
+
+if __name__ == "__main__":
+    import uvicorn
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    print(f"PORT {sock.getsockname()[1]}", file=sys.stderr, flush=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+'''
+
+
+def test_starlette_mount(tmp_path: Path) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(STARLETTE_APP)
+    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        match = re.search(r"PORT (\d+)", proc.stderr.readline())
+        assert match
+        port = int(match.group(1))
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "echo", "arguments": {"text": "hi"}, "_meta": MODERN_META},
+        }
+        headers = {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo"}
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                hs = {
+                    "content-type": "application/json",
+                    "accept": "application/json, text/event-stream",
+                    **headers,
+                }
+                conn.request("POST", "/mcp/", body=json.dumps(body), headers=hs)
+                r = conn.getresponse()
+                break
+            except OSError:
+                asyncio.run(asyncio.sleep(0.05))
+        assert r.status == 200
+        assert json.loads(r.read())["result"]["content"][0]["text"] == "hi"
+    finally:
+        proc.kill()
+        proc.wait()

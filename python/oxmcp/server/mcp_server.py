@@ -438,6 +438,13 @@ class McpServer:
         finally:
             self._pump.detach()
 
+    def asgi_app(self, **options: Any) -> Any:
+        """The MCP endpoint as an ASGI app (`oxmcp.server.asgi.McpAsgiApp`, same options), e.g. to
+        mount in Starlette: ``Mount("/mcp", app=server.asgi_app())`` (clients then use ``/mcp/``)."""
+        from oxmcp.server.asgi import McpAsgiApp
+
+        return McpAsgiApp(self, **options)
+
     async def run_async(
         self, transport: Literal["stdio", "http", "streamable-http", "websocket"] = "stdio", **options: Any
     ) -> None:

@@ -1,11 +1,12 @@
-"""Benchmark oxmcp against the official MCP Python SDK over stdio.
+"""Benchmark oxmcp against the official MCP Python SDK over stdio and Streamable HTTP.
 
 Runs the Rust load generator (``bench/driver``) against ``bench/servers/oxmcp_server.py`` and
-``bench/servers/sdk_server.py``, alternating between the two so that machine noise hits both
-alike, then prints a comparison table and writes ``bench/results.json`` / ``bench/results.md``.
+``bench/servers/sdk_server.py`` (stdio), and their HTTP twins ``*_http_server.py``, alternating
+between the two so that machine noise hits both alike, then prints comparison tables and writes
+``bench/results.json`` / ``bench/results.md``.
 See ``bench/README.md`` for what each number means.
 
-    python bench/run.py            # full run (3 rounds, a few minutes)
+    python bench/run.py            # full run (3 rounds, about 6 minutes)
     python bench/run.py --quick    # smoke test: 1 short round, writes no result files
     python bench/run.py --only sdk # one server only, writes no result files
 """
@@ -20,6 +21,7 @@ import json
 import os
 import platform
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -34,12 +36,16 @@ SERVERS = {
     "oxmcp": BENCH / "servers" / "oxmcp_server.py",
     "sdk": BENCH / "servers" / "sdk_server.py",
 }
-LABELS = {"oxmcp": "oxmcp", "sdk": "official SDK"}
+HTTP_SERVERS = {
+    "oxmcp": BENCH / "servers" / "oxmcp_http_server.py",
+    "sdk": BENCH / "servers" / "sdk_http_server.py",
+}
+TRANSPORTS = {"stdio": "stdio", "http": "Streamable HTTP (handshake era, keep-alive HTTP/1.1)"}
 
 
 @dataclass(frozen=True)
 class Profile:
-    """How long each measurement runs. The default fits in about four minutes on two cores."""
+    """How long each measurement runs. The default fits in about six minutes on two cores."""
 
     rounds: int = 3
     warmup_ms: int = 500
@@ -69,6 +75,7 @@ class Measurement:
     mode: str
     args: tuple[str, ...]
     pinned: bool = False
+    transport: str = "stdio"
 
 
 def measurements(profile: Profile) -> list[Measurement]:
@@ -85,6 +92,15 @@ def measurements(profile: Profile) -> list[Measurement]:
             "echo_large", "echo-large", ("--size-bytes", str(1 << 20), "--count", str(profile.echo_count))
         ),
         Measurement("coldstart", "coldstart", ("--repeat", str(profile.coldstart_repeat))),
+        # Streamable HTTP: --inflight N is N keep-alive connections with one call each.
+        *(
+            Measurement(
+                f"http_throughput_{n}", "throughput", ("--inflight", str(n), *throughput), transport="http"
+            )
+            for n in (1, 16, 64)
+        ),
+        Measurement("http_latency", "latency", latency, transport="http"),
+        Measurement("http_latency_pinned", "latency", latency, pinned=True, transport="http"),
     ]
 
 
@@ -102,6 +118,7 @@ class Row:
     min_ratio: float | None = None
     # ... or, for absolute targets, when oxmcp's value is at most this.
     max_value: float | None = None
+    transport: str = "stdio"
 
 
 ROWS = [
@@ -124,6 +141,42 @@ ROWS = [
     Row("cold start (spawn → initialize)", "coldstart", "median_ms", "ms", False, "≤ 100 ms", max_value=100),
     Row("peak RSS, 16 in flight", "throughput_16", "peak_rss_mib", "MiB", False, "≤ 1/3 SDK", min_ratio=3),
     Row("1 MiB echo (both directions)", "echo_large", "mb_per_s", "MB/s", True),
+    Row("calls/s, 1 connection", "http_throughput_1", "calls_per_s", "", True, transport="http"),
+    Row(
+        "calls/s, 16 connections",
+        "http_throughput_16",
+        "calls_per_s",
+        "",
+        True,
+        "≥ 20× SDK",
+        min_ratio=20,
+        transport="http",
+    ),
+    Row("calls/s, 64 connections", "http_throughput_64", "calls_per_s", "", True, transport="http"),
+    Row(
+        "server CPU/call, 16 connections",
+        "http_throughput_16",
+        "server_cpu_us_per_call",
+        "µs",
+        False,
+        "≤ 1/25 SDK",
+        min_ratio=25,
+        transport="http",
+    ),
+    Row("sequential p50", "http_latency", "p50_us", "µs", False, transport="http"),
+    Row("sequential p99", "http_latency", "p99_us", "µs", False, transport="http"),
+    Row(
+        "sequential p50, pinned to 1 CPU",
+        "http_latency_pinned",
+        "p50_us",
+        "µs",
+        False,
+        "≤ 1/8 SDK",
+        min_ratio=8,
+        transport="http",
+    ),
+    Row("sequential p99, pinned to 1 CPU", "http_latency_pinned", "p99_us", "µs", False, transport="http"),
+    Row("peak RSS, 16 connections", "http_throughput_16", "peak_rss_mib", "MiB", False, transport="http"),
 ]
 
 
@@ -172,7 +225,7 @@ def ensure_driver() -> None:
 
 def check_servers_importable(servers: list[str]) -> None:
     """Fail early with a clear message instead of mid-run with a server traceback."""
-    modules = {"oxmcp": "oxmcp", "sdk": "mcp.server.mcpserver"}
+    modules = {"oxmcp": "oxmcp", "sdk": "mcp.server.mcpserver, uvicorn"}
     for server in servers:
         probe = subprocess.run(
             [sys.executable, "-c", f"import {modules[server]}"], capture_output=True, text=True, check=False
@@ -189,7 +242,7 @@ def run_all(profile: Profile, servers: list[str]) -> dict[str, dict[str, list[di
         order = servers if round_no % 2 == 0 else servers[::-1]
         for m in measurements(profile):
             for server in order:
-                print(f"round {round_no + 1}/{profile.rounds}  {m.key:<15} {server:<6}", end="  ", flush=True)
+                print(f"round {round_no + 1}/{profile.rounds}  {m.key:<19} {server:<6}", end="  ", flush=True)
                 result = run_driver(m, server)
                 print(headline(result), flush=True)
                 runs[server].setdefault(m.key, []).append(result)
@@ -200,8 +253,13 @@ def run_driver(m: Measurement, server: str) -> dict[str, Any]:
     """Runs the driver once and returns its JSON; any failure (wrong answer included) aborts."""
     pin = pin_prefix() if m.pinned else []
     timeout_s = 120
-    server_cmd = [*pin, sys.executable, str(SERVERS[server])]
-    cmd = [*pin, str(DRIVER), m.mode, *m.args, "--timeout-s", str(timeout_s), "--", *server_cmd]
+    if m.transport == "http":
+        server_cmd = [*pin, sys.executable, str(HTTP_SERVERS[server]), "--port", str(free_port())]
+        transport = ["--transport", "http"]
+    else:
+        server_cmd = [*pin, sys.executable, str(SERVERS[server])]
+        transport = []
+    cmd = [*pin, str(DRIVER), m.mode, *transport, *m.args, "--timeout-s", str(timeout_s), "--", *server_cmd]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s + 30, check=False)
     except subprocess.TimeoutExpired as e:
@@ -210,6 +268,13 @@ def run_driver(m: Measurement, server: str) -> dict[str, Any]:
         # The driver's stderr already includes the tail of the server's stderr.
         raise BenchError(f"{' '.join(cmd)}\nexited with {proc.returncode}:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the SDK cannot bind port 0 and report it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def pin_prefix() -> list[str]:
@@ -263,7 +328,16 @@ def verdict(row: Row, values: dict[str, float], ratio: float | None) -> bool | N
 
 
 def format_table(summary: list[dict[str, Any]], servers: list[str]) -> list[str]:
-    """The report as a Markdown table (readable as-is on a terminal too)."""
+    """The report as Markdown tables, one per transport (readable as-is on a terminal too)."""
+    lines: list[str] = []
+    for transport, title in TRANSPORTS.items():
+        entries = [e for e in summary if e["transport"] == transport]
+        if entries:
+            lines += [*([""] if lines else []), f"**{title}**", "", *table_rows(entries)]
+    return lines
+
+
+def table_rows(summary: list[dict[str, Any]]) -> list[str]:
     lines = [
         "| metric | oxmcp | official SDK | ratio (oxmcp better by) | target | met? |",
         "|---|---:|---:|---:|---|:---:|",

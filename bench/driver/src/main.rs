@@ -1,15 +1,22 @@
-//! oxmcp-bench-driver: drives an MCP server over stdio and prints one JSON object.
+//! oxmcp-bench-driver: drives an MCP server over stdio or Streamable HTTP and prints one JSON object.
 //!
 //! ```text
 //! oxmcp-bench-driver throughput --inflight 16 --duration-ms 3000 -- python server.py
 //! oxmcp-bench-driver latency --count 5000 -- python server.py
 //! oxmcp-bench-driver echo-large --size-bytes 1048576 --count 20 -- python server.py
 //! oxmcp-bench-driver coldstart --repeat 10 -- python server.py
+//! oxmcp-bench-driver throughput --transport http --inflight 16 -- python http_server.py --port 8000
+//! oxmcp-bench-driver latency --transport http --count 5000 -- python http_server.py --port 8000
 //! ```
+//!
+//! With `--transport http` the server must print its endpoint on stderr, in a line like
+//! `oxmcp: bench serving MCP on http://127.0.0.1:8000/mcp`; `--inflight N` opens N connections.
 //!
 //! Every answer is checked; any wrong, missing or duplicate answer exits non-zero.
 //! The whole run is bounded by `--timeout-s`, and by `--stall-timeout-s` of server silence.
 
+mod http;
+mod http_modes;
 mod modes;
 mod protocol;
 mod server;
@@ -19,7 +26,10 @@ use std::time::Duration;
 const USAGE: &str =
     "usage: oxmcp-bench-driver <throughput|latency|echo-large|coldstart> [options] -- <server command...>
 options:
-  --inflight N        requests kept in flight (throughput; default 16)
+  --transport T       stdio (default) or http (throughput and latency only): the server
+                      prints `... serving MCP on http://HOST:PORT/PATH` on stderr
+  --inflight N        requests kept in flight (throughput; default 16); with http, N
+                      keep-alive connections with one request each
   --duration-ms D     measured window (throughput; default 3000)
   --warmup-ms W       unmeasured warm-up before the window (throughput; default 500)
   --count C           measured calls (latency default 5000, echo-large default 20)
@@ -31,6 +41,7 @@ options:
 
 struct Args {
     mode: String,
+    http: bool,
     inflight: u64,
     duration_ms: u64,
     warmup_ms: u64,
@@ -48,6 +59,7 @@ fn parse_args() -> Args {
     let mode = argv.next().unwrap_or_else(|| usage_error("missing mode"));
     let mut args = Args {
         mode,
+        http: false,
         inflight: 16,
         duration_ms: 3000,
         warmup_ms: 500,
@@ -66,6 +78,13 @@ fn parse_args() -> Args {
         }
         let value = argv.next().unwrap_or_else(|| usage_error(&format!("{flag} needs a value")));
         match flag.as_str() {
+            "--transport" => {
+                args.http = match value.as_str() {
+                    "stdio" => false,
+                    "http" => true,
+                    other => usage_error(&format!("--transport: stdio or http, not {other}")),
+                }
+            }
             "--inflight" => args.inflight = number(&flag, &value),
             "--duration-ms" => args.duration_ms = number(&flag, &value),
             "--warmup-ms" => args.warmup_ms = number(&flag, &value),
@@ -104,21 +123,31 @@ fn main() {
     let args = parse_args();
     server::init_stderr_capture();
     server::start_watchdog(Duration::from_secs(args.timeout_s), Duration::from_secs(args.stall_timeout_s));
-    let mut result = match args.mode.as_str() {
-        "throughput" => modes::throughput(
+    let mut result = match (args.mode.as_str(), args.http) {
+        ("throughput", true) => http_modes::throughput(
             &args.cmd,
             positive("--inflight", args.inflight),
             Duration::from_millis(args.warmup_ms),
             Duration::from_millis(positive("--duration-ms", args.duration_ms)),
         ),
-        "latency" => modes::latency(&args.cmd, args.warmup, positive("--count", args.count.unwrap_or(5000))),
-        "echo-large" => modes::echo_large(
+        ("latency", true) => {
+            http_modes::latency(&args.cmd, args.warmup, positive("--count", args.count.unwrap_or(5000)))
+        }
+        (other @ ("echo-large" | "coldstart"), true) => usage_error(&format!("mode {other} is stdio-only")),
+        ("throughput", false) => modes::throughput(
+            &args.cmd,
+            positive("--inflight", args.inflight),
+            Duration::from_millis(args.warmup_ms),
+            Duration::from_millis(positive("--duration-ms", args.duration_ms)),
+        ),
+        ("latency", false) => modes::latency(&args.cmd, args.warmup, positive("--count", args.count.unwrap_or(5000))),
+        ("echo-large", false) => modes::echo_large(
             &args.cmd,
             positive("--size-bytes", args.size_bytes),
             positive("--count", args.count.unwrap_or(20)),
         ),
-        "coldstart" => modes::coldstart(&args.cmd, positive("--repeat", args.repeat)),
-        other => usage_error(&format!("unknown mode {other}")),
+        ("coldstart", false) => modes::coldstart(&args.cmd, positive("--repeat", args.repeat)),
+        (other, _) => usage_error(&format!("unknown mode {other}")),
     };
     result["server_stderr_bytes"] = server::stderr_bytes().into();
     server::remove_stderr_file();

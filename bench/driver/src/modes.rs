@@ -1,4 +1,4 @@
-//! The four measurement modes. Each returns the JSON object the driver prints.
+//! The four measurement modes over stdio (`http_modes.rs` has `throughput` and `latency` over HTTP). Each returns the JSON object the driver prints.
 //!
 //! Only `throughput` uses a writer and a reader thread. The sequential modes do
 //! write-then-read on one thread: a hand-off between driver threads would add a wake-up
@@ -17,7 +17,7 @@ use crate::protocol::{self, Call};
 use crate::server::{fatal, own_cpu_seconds, Server};
 
 /// Distinct precomputed calls cycled through by id (id % POOL_SIZE picks the call).
-const POOL_SIZE: usize = 4096;
+pub const POOL_SIZE: usize = 4096;
 /// How long to wait for the last answers once the writer has stopped.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -34,14 +34,14 @@ struct Progress {
 }
 
 /// A point-in-time reading of everything a window is measured by.
-struct Sample {
-    at: Instant,
-    completed: u64,
-    server_cpu: f64,
-    driver_cpu: f64,
+pub struct Sample {
+    pub at: Instant,
+    pub completed: u64,
+    pub server_cpu: f64,
+    pub driver_cpu: f64,
 }
 
-fn sample(server: &Server, completed: u64) -> Sample {
+pub fn sample(server: &Server, completed: u64) -> Sample {
     Sample { at: Instant::now(), completed, server_cpu: server.cpu_seconds(), driver_cpu: own_cpu_seconds() }
 }
 
@@ -312,7 +312,7 @@ impl Sequential {
     }
 }
 
-fn per_call_us(cpu_seconds: f64, calls: u64) -> f64 {
+pub fn per_call_us(cpu_seconds: f64, calls: u64) -> f64 {
     if calls == 0 {
         return 0.0;
     }
@@ -320,7 +320,7 @@ fn per_call_us(cpu_seconds: f64, calls: u64) -> f64 {
 }
 
 /// Nearest-rank percentile of sorted, non-empty data.
-fn percentile(sorted: &[f64], pct: f64) -> f64 {
+pub fn percentile(sorted: &[f64], pct: f64) -> f64 {
     let rank = ((pct / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }

@@ -1,4 +1,5 @@
-//! MCP over newline-delimited JSON-RPC: request lines, the handshake and answer checking.
+//! MCP messages: requests serialised ahead of time, the stdio handshake and answer checking.
+//! (The HTTP framing of the same messages is in `http.rs`.)
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{ChildStdin, ChildStdout};
@@ -20,7 +21,7 @@ pub enum Expect {
 /// A `tools/call` request with everything but its id serialised ahead of time, so the
 /// hot loop only appends an integer and copies bytes.
 pub struct Call {
-    /// The request line from just after `"id":` up to and including the newline.
+    /// The request from just after `"id":` to the closing brace (no newline).
     tail: Vec<u8>,
     pub expect: Expect,
 }
@@ -36,12 +37,18 @@ impl Call {
 
     fn new(tool: &str, arguments: Value, expect: Expect) -> Call {
         let params = json!({"name": tool, "arguments": arguments});
-        let tail = format!(",\"method\":\"tools/call\",\"params\":{params}}}\n");
+        let tail = format!(",\"method\":\"tools/call\",\"params\":{params}}}");
         Call { tail: tail.into_bytes(), expect }
     }
 
-    /// Appends the complete request line for `id` to `out`.
+    /// Appends the complete request line (newline-terminated, for stdio) for `id` to `out`.
     pub fn write_line(&self, id: u64, out: &mut Vec<u8>) {
+        self.write_body(id, out);
+        out.push(b'\n');
+    }
+
+    /// Appends the request for `id` as a bare JSON object (an HTTP body) to `out`.
+    pub fn write_body(&self, id: u64, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
         out.extend_from_slice(id.to_string().as_bytes());
         out.extend_from_slice(&self.tail);
@@ -73,7 +80,12 @@ pub fn handshake(stdin: &mut ChildStdin, stdout: &mut BufReader<ChildStdout>) ->
 }
 
 pub fn send_initialize(stdin: &mut ChildStdin) {
-    let request = json!({
+    write_all(stdin, format!("{}\n", initialize_request()).as_bytes());
+}
+
+/// The `initialize` request (id [`INITIALIZE_ID`]) for protocol version [`PROTOCOL_VERSION`].
+pub fn initialize_request() -> Value {
+    json!({
         "jsonrpc": "2.0",
         "id": INITIALIZE_ID,
         "method": "initialize",
@@ -82,14 +94,18 @@ pub fn send_initialize(stdin: &mut ChildStdin) {
             "capabilities": {},
             "clientInfo": {"name": "oxmcp-bench-driver", "version": env!("CARGO_PKG_VERSION")},
         },
-    });
-    write_all(stdin, format!("{request}\n").as_bytes());
+    })
 }
 
 pub fn read_initialize_result(stdout: &mut BufReader<ChildStdout>) -> String {
     let mut buf = Vec::new();
     let response = next_response(stdout, &mut buf).unwrap_or_else(|| fatal("server exited during initialize"));
-    if response_id(&response) != Some(INITIALIZE_ID) {
+    check_initialize_result(&response)
+}
+
+/// Checks the answer to `initialize` and returns the protocol version the server chose.
+pub fn check_initialize_result(response: &Value) -> String {
+    if response_id(response) != Some(INITIALIZE_ID) {
         fatal(&format!("expected the initialize response, got {response}"));
     }
     match response.pointer("/result/protocolVersion").and_then(Value::as_str) {
@@ -98,8 +114,11 @@ pub fn read_initialize_result(stdout: &mut BufReader<ChildStdout>) -> String {
     }
 }
 
+/// The `notifications/initialized` message, without a newline.
+pub const INITIALIZED: &[u8] = b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+
 pub fn send_initialized(stdin: &mut ChildStdin) {
-    write_all(stdin, b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
+    write_all(stdin, &[INITIALIZED, b"\n"].concat());
 }
 
 pub fn write_all(stdin: &mut ChildStdin, bytes: &[u8]) {

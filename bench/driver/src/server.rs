@@ -157,6 +157,41 @@ impl Server {
         (Server { child }, stdin, stdout)
     }
 
+    /// Spawns an HTTP server `cmd` (stdin closed, stdout and stderr to the capture file) and
+    /// waits for it to announce its endpoint: the URL at the end of a stderr line containing
+    /// ` serving MCP on ` (oxmcp's `oxmcp: <name> serving MCP on http://host:port/path`).
+    pub fn spawn_http(cmd: &[String]) -> (Server, String) {
+        let (capture, start) = match STDERR_FILE.get().map(|(_, f)| (f.try_clone(), f.metadata())) {
+            Some((Ok(f), Ok(meta))) => (f, meta.len()),
+            _ => fatal("the stderr capture file is needed to read the server's URL"),
+        };
+        let stdout = capture.try_clone().unwrap_or_else(|e| fatal(&format!("cannot share the capture file: {e}")));
+        let mut child = Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(capture)
+            .spawn()
+            .unwrap_or_else(|e| fatal(&format!("cannot spawn {cmd:?}: {e}")));
+        CHILD_PID.store(child.id() as i32, Ordering::SeqCst);
+        note_progress();
+        let Some((path, _)) = STDERR_FILE.get() else { unreachable!("checked above") };
+        // The watchdog's stall limit bounds this wait.
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                fatal(&format!("server exited ({status}) before announcing its URL"));
+            }
+            let text = std::fs::read(path).unwrap_or_default();
+            let text = String::from_utf8_lossy(text.get(start as usize..).unwrap_or_default());
+            // Only complete lines: the announcement may be half-written.
+            let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+            if let Some(url) = complete.lines().find_map(|l| l.split_once(" serving MCP on ").map(|(_, u)| u.trim())) {
+                return (Server { child }, url.to_owned());
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -185,8 +220,19 @@ impl Server {
     }
 
     /// Closes stdin (the MCP stdio way to ask for shutdown), then kills after a grace period.
-    pub fn stop(mut self, stdin: ChildStdin) {
+    pub fn stop(self, stdin: ChildStdin) {
         drop(stdin);
+        self.wait_or_kill();
+    }
+
+    /// Stops an HTTP server: SIGTERM, then SIGKILL after a grace period.
+    pub fn terminate(self) {
+        // SAFETY: plain syscall on a pid we spawned and have not reaped yet.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        self.wait_or_kill();
+    }
+
+    fn wait_or_kill(mut self) {
         let deadline = Instant::now() + EXIT_GRACE;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {

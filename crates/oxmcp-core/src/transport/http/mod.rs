@@ -175,7 +175,7 @@ impl MountedApp {
     }
 
     pub async fn handle<B: RequestBody>(&self, req: Request<B>) -> Response<BoxBody> {
-        let request_headers = req.headers().clone();
+        let origin = if self.state.policy.cors { req.headers().get("origin").cloned() } else { None };
         let mut response = match self.state.policy.check(req.headers()) {
             Err(why) => error_response(
                 StatusCode::FORBIDDEN,
@@ -188,7 +188,7 @@ impl MountedApp {
             }
             Ok(()) => self.state.endpoint(req).await,
         };
-        self.state.policy.cors_headers(&request_headers, response.headers_mut());
+        self.state.policy.cors_headers(origin.as_ref(), response.headers_mut());
         response
     }
 }
@@ -336,6 +336,15 @@ fn modern_status(code: i64) -> StatusCode {
 
 /// What a single JSON-RPC response frame says about its HTTP status.
 fn response_status(frame: &[u8], modern: bool) -> (StatusCode, bool) {
+    // Our encoder writes `"result"` or `"error"` right after the id: a result (the common, and
+    // possibly huge, case) is recognised without parsing it.
+    let result_at = memchr::memmem::find(frame, b",\"result\":");
+    let error_at = memchr::memmem::find(frame, b",\"error\":{");
+    match (error_at, result_at) {
+        (Some(e), Some(r)) if e < r => {}
+        (Some(_), None) => {}
+        _ => return (StatusCode::OK, false),
+    }
     let Ok(v) = serde_json::from_slice::<Value>(frame) else { return (StatusCode::OK, false) };
     let Some(err) = v.get("error") else { return (StatusCode::OK, false) };
     let rejected = err.get("data").and_then(|d| d.get(crate::server::session::REJECTED_BY)).is_some();
@@ -412,9 +421,9 @@ fn check_metadata_headers(headers: &HeaderMap, incoming: &Incoming, version: &st
 
 impl State {
     async fn handle<B: RequestBody>(self: Arc<Self>, req: Request<B>) -> Response<BoxBody> {
-        let request_headers = req.headers().clone();
+        let origin = if self.policy.cors { req.headers().get("origin").cloned() } else { None };
         let mut response = self.route(req).await;
-        self.policy.cors_headers(&request_headers, response.headers_mut());
+        self.policy.cors_headers(origin.as_ref(), response.headers_mut());
         response
     }
 
@@ -478,7 +487,8 @@ impl State {
     }
 
     async fn post<B: RequestBody>(self: &Arc<Self>, req: Request<B>) -> Response<BoxBody> {
-        let headers = req.headers().clone();
+        let (parts, body) = req.into_parts();
+        let headers = parts.headers;
         let content_type = header(&headers, "content-type").unwrap_or("");
         if !content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
             let err = ErrorObject::invalid_request("Content-Type must be application/json");
@@ -489,7 +499,7 @@ impl State {
             return error_response(StatusCode::NOT_ACCEPTABLE, err);
         }
         let limit = self.server.config().max_message_bytes;
-        let body = match read_body(req.into_body(), limit).await {
+        let body = match read_body(body, limit).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
                 let err = ErrorObject::invalid_request(format!("message too large: the limit is {limit} bytes"));

@@ -63,11 +63,12 @@ impl AccessPolicy {
     }
 
     /// CORS response headers for an allowed Origin.
-    pub fn cors_headers(&self, request: &HeaderMap, response: &mut HeaderMap) {
+    /// CORS response headers for the request's `Origin` (if any, and allowed).
+    pub fn cors_headers(&self, origin: Option<&HeaderValue>, response: &mut HeaderMap) {
         if !self.cors {
             return;
         }
-        let Some(origin) = request.get("origin").filter(|o| self.origin_allowed(o.to_str().unwrap_or(""))) else {
+        let Some(origin) = origin.filter(|o| self.origin_allowed(o.to_str().unwrap_or(""))) else {
             return;
         };
         response.insert("access-control-allow-origin", origin.clone());
@@ -127,7 +128,7 @@ mod tests {
         assert!(p.check(&headers(&[("host", "x"), ("origin", "https://app.example")])).is_ok());
         assert!(p.check(&headers(&[("host", "x"), ("origin", "https://other.example")])).is_err());
         let mut out = HeaderMap::new();
-        p.cors_headers(&headers(&[("origin", "https://app.example")]), &mut out);
+        p.cors_headers(Some(&HeaderValue::from_static("https://app.example")), &mut out);
         assert_eq!(out["access-control-allow-origin"], "https://app.example");
         assert!(out["access-control-expose-headers"].to_str().unwrap().contains("mcp-session-id"));
     }

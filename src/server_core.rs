@@ -27,6 +27,26 @@ fn parse_json(what: &str, text: &str) -> PyResult<Value> {
     serde_json::from_str(text).map_err(|e| PyValueError::new_err(format!("{what}: invalid JSON: {e}")))
 }
 
+/// Binds a network transport's listener now, so bind errors raise in the caller and the actual
+/// port (0 picks one) is known before serving starts.
+fn bind_listener(host: &str, port: u16, path: &str) -> PyResult<(std::net::TcpListener, std::net::SocketAddr)> {
+    if !path.starts_with('/') {
+        return Err(PyValueError::new_err(format!("path must start with '/', got {path:?}")));
+    }
+    let listener = std::net::TcpListener::bind((host, port))
+        .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok((listener, local))
+}
+
+fn positive_seconds(name: &str, value: f64) -> PyResult<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(PyValueError::new_err(format!("{name} must be a positive number")))
+    }
+}
+
 fn list_kind(kind: &str) -> PyResult<ListKind> {
     match kind {
         "resources" => Ok(ListKind::Resources),
@@ -218,15 +238,8 @@ impl ServerCore {
         session_idle_timeout_s: f64,
         max_sessions: usize,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
-        if !path.starts_with('/') {
-            return Err(PyValueError::new_err(format!("path must start with '/', got {path:?}")));
-        }
-        if !(session_idle_timeout_s.is_finite() && session_idle_timeout_s > 0.0) {
-            return Err(PyValueError::new_err("session_idle_timeout_s must be a positive number"));
-        }
-        let listener = std::net::TcpListener::bind((host, port))
-            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
-        let local = listener.local_addr().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
+        let (listener, local) = bind_listener(host, port, path)?;
         let options = HttpOptions {
             path: path.to_string(),
             allowed_hosts,
@@ -261,15 +274,8 @@ impl ServerCore {
         max_connections: usize,
         ping_interval_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
-        if !path.starts_with('/') {
-            return Err(PyValueError::new_err(format!("path must start with '/', got {path:?}")));
-        }
-        if !(ping_interval_s.is_finite() && ping_interval_s > 0.0) {
-            return Err(PyValueError::new_err("ping_interval_s must be a positive number"));
-        }
-        let listener = std::net::TcpListener::bind((host, port))
-            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
-        let local = listener.local_addr().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        positive_seconds("ping_interval_s", ping_interval_s)?;
+        let (listener, local) = bind_listener(host, port, path)?;
         let options = oxmcp_core::transport::WsOptions {
             path: path.to_string(),
             allowed_hosts,

@@ -4,7 +4,7 @@
 //! stream: when the client goes away, its requests are cancelled and the session ends.
 
 use super::body::{self, BoxBody, ChannelBody};
-use super::{error_response, header, plain_status, read_body, sse_response, BodyError, RequestBody, State};
+use super::{error_response, plain_status, sse_response, RequestBody, State};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Inbound, Outbound, Session};
 use bytes::Bytes;
@@ -95,27 +95,14 @@ pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) ->
     let Some(sse) = state.sse.lock().get(&id).cloned() else {
         return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
     };
-    let content_type = header(req.headers(), "content-type").unwrap_or("");
-    if !content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/json") {
-        return error_response(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ErrorObject::invalid_request("Content-Type must be application/json"),
-        );
+    if let Err(r) = super::require_json(req.headers()) {
+        return r;
     }
     let headers = Arc::new(super::header_list(req.headers()));
     let limit = state.server.config().max_message_bytes;
-    let bytes = match read_body(req.into_body(), limit).await {
+    let bytes = match super::read_message(req.into_body(), limit).await {
         Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            let err = ErrorObject::invalid_request(format!("message too large: the limit is {limit} bytes"));
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, err);
-        }
-        Err(BodyError::Io(e)) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorObject::invalid_request(format!("reading the body failed: {e}")),
-            )
-        }
+        Err(r) => return r,
     };
     if let Err(e) = jsonrpc::parse(&bytes) {
         // Also answered on the stream, as the protocol says; the 400 tells the POSTer at once.

@@ -97,3 +97,26 @@ def test_unknown_or_closed_sessions_are_404(srv: Running) -> None:
         time.sleep(0.1)
     else:
         pytest.fail("the session outlived its stream")
+
+
+def test_run_with_transport_sse_serves_the_legacy_stream(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "sse_server.py"
+    script.write_text(
+        "from oxmcp import McpServer\nserver = McpServer('sse-name')\nserver.run(transport='sse', port=0)\n"
+    )
+    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        host, port = line.split("http://")[1].split("/")[0].split(":")
+        s = Running(f"http://{host}:{port}/mcp", host, int(port), tmp_path / "unused", proc)  # type: ignore[arg-type]
+        stream = SseStream(s)
+        name, endpoint = stream.event()
+        assert name == "endpoint" and endpoint.startswith("/messages?session_id=")
+        stream.close()
+    finally:
+        proc.kill()
+        proc.wait()

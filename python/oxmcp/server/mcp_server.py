@@ -446,36 +446,48 @@ class McpServer:
         return McpAsgiApp(self, **options)
 
     async def run_async(
-        self, transport: Literal["stdio", "http", "streamable-http", "websocket"] = "stdio", **options: Any
+        self,
+        transport: Literal["stdio", "http", "streamable-http", "sse", "websocket"] = "stdio",
+        **options: Any,
     ) -> None:
         """Serves with the given transport inside a running event loop.
 
-        ``transport="stdio"`` (default) or ``"http"`` (alias ``"streamable-http"``; options as
-        `run_http`).
+        ``transport="stdio"`` (default), ``"http"`` (alias ``"streamable-http"``; options as
+        `run_http`), ``"sse"`` (the same HTTP server: the 2024-11-05 transport lives at ``/sse``
+        beside the Streamable HTTP endpoint), or ``"websocket"`` (options as
+        `oxmcp.server.websocket.run_websocket_server`).
         """
         if transport == "stdio":
             if options:
                 raise TypeError(f"stdio takes no options, got {sorted(options)}")
             await self.run_stdio()
-        elif transport in ("http", "streamable-http"):
+        elif transport in ("http", "streamable-http", "sse"):
+            # One server: Streamable HTTP at `path`, and the 2024-11-05 HTTP+SSE transport at
+            # /sse (+ /messages) beside it, for old clients.
             await self.run_http(**options)
         elif transport == "websocket":
             from oxmcp.server.websocket import run_websocket_server
 
             await run_websocket_server(self, **options)
         else:
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http', 'websocket')")
+            raise ValueError(
+                f"unknown transport {transport!r} (available: 'stdio', 'http', 'sse', 'websocket')"
+            )
 
     def run(
-        self, transport: Literal["stdio", "http", "streamable-http", "websocket"] = "stdio", **options: Any
+        self,
+        transport: Literal["stdio", "http", "streamable-http", "sse", "websocket"] = "stdio",
+        **options: Any,
     ) -> None:
         """Serves until the client disconnects (stdio) or Ctrl-C; owns the event loop.
 
         ``server.run()`` serves stdio; ``server.run(transport="http", port=8000)`` serves
         Streamable HTTP on ``http://127.0.0.1:8000/mcp`` (see `run_http` for the options).
         """
-        if transport not in ("stdio", "http", "streamable-http", "websocket"):
-            raise ValueError(f"unknown transport {transport!r} (available: 'stdio', 'http', 'websocket')")
+        if transport not in ("stdio", "http", "streamable-http", "sse", "websocket"):
+            raise ValueError(
+                f"unknown transport {transport!r} (available: 'stdio', 'http', 'sse', 'websocket')"
+            )
         try:
             asyncio.run(self.run_async(transport, **options))
         except KeyboardInterrupt:

@@ -56,6 +56,23 @@ fn list_kind(kind: &str) -> PyResult<ListKind> {
 }
 
 impl ServerCore {
+    /// An awaitable that runs a transport until it ends. Cancelling the awaiting task (Ctrl-C)
+    /// drops the future, which cancels `shutdown` and stops the transport.
+    fn serving<'py, F>(
+        &self,
+        py: Python<'py>,
+        serve: impl FnOnce(CancellationToken) -> F + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
+    {
+        crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
+            let shutdown = CancellationToken::new();
+            let _stop = shutdown.clone().drop_guard();
+            serve(shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
+        })
+    }
+
     /// Validates a definition into a catalog item under a fresh handle, then registers the Python
     /// function behind it and publishes the item (nothing is registered if the definition is bad).
     fn add<S>(
@@ -213,12 +230,7 @@ impl ServerCore {
             max_message_bytes: server.config().max_message_bytes,
             eof_grace: std::time::Duration::from_millis(eof_grace_ms),
         };
-        crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
-            let shutdown = CancellationToken::new();
-            // Dropping this future (Ctrl-C cancels the awaiting task) stops the transport.
-            let _stop = shutdown.clone().drop_guard();
-            Box::new(Stdio { options }).serve(server, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
-        })
+        self.serving(py, move |shutdown| Box::new(Stdio { options }).serve(server, shutdown))
     }
 
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
@@ -250,11 +262,7 @@ impl ServerCore {
             ..HttpOptions::default()
         };
         let server = self.server.clone();
-        let awaitable = crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
-            let shutdown = CancellationToken::new();
-            let _stop = shutdown.clone().drop_guard();
-            serve_std_listener(server, listener, options, shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
-        })?;
+        let awaitable = self.serving(py, move |shutdown| serve_std_listener(server, listener, options, shutdown))?;
         Ok((awaitable, local.to_string()))
     }
 
@@ -285,12 +293,8 @@ impl ServerCore {
             ..oxmcp_core::transport::WsOptions::default()
         };
         let server = self.server.clone();
-        let awaitable = crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
-            let shutdown = CancellationToken::new();
-            let _stop = shutdown.clone().drop_guard();
+        let awaitable = self.serving(py, move |shutdown| {
             oxmcp_core::transport::serve_ws_std_listener(server, listener, options, shutdown)
-                .await
-                .map_err(|e| PyOSError::new_err(e.to_string()))
         })?;
         Ok((awaitable, local.to_string()))
     }

@@ -7,9 +7,12 @@ import asyncio
 import http.client
 import json
 import re
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,10 +55,12 @@ MODERN_META = {
 }
 
 
-@pytest.fixture
-def port(tmp_path: Path) -> Iterator[int]:
+@contextmanager
+def uvicorn_app(tmp_path: Path, source: str) -> Iterator[int]:
+    """Runs an app script (which prints ``PORT n`` and serves under uvicorn); yields its port once
+    it accepts connections, and stops it."""
     script = tmp_path / "app.py"
-    script.write_text(APP)
+    script.write_text(source)
     proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
@@ -64,14 +69,20 @@ def port(tmp_path: Path) -> Iterator[int]:
         port = int(match.group(1))
         for _ in range(100):
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/hello")
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                asyncio.run(asyncio.sleep(0.05))
+                time.sleep(0.05)
         yield port
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def port(tmp_path: Path) -> Iterator[int]:
+    with uvicorn_app(tmp_path, APP) as port:
+        yield port
 
 
 def post(port: int, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, str], dict]:
@@ -150,36 +161,22 @@ if __name__ == "__main__":
 
 
 def test_starlette_mount(tmp_path: Path) -> None:
-    script = tmp_path / "app.py"
-    script.write_text(STARLETTE_APP)
-    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        match = re.search(r"PORT (\d+)", proc.stderr.readline())
-        assert match
-        port = int(match.group(1))
-        body = {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/call",
-            "params": {"name": "echo", "arguments": {"text": "hi"}, "_meta": MODERN_META},
-        }
-        headers = {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "echo"}
-        for _ in range(100):
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                hs = {
-                    "content-type": "application/json",
-                    "accept": "application/json, text/event-stream",
-                    **headers,
-                }
-                conn.request("POST", "/mcp/", body=json.dumps(body), headers=hs)
-                r = conn.getresponse()
-                break
-            except OSError:
-                asyncio.run(asyncio.sleep(0.05))
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": "hi"}, "_meta": MODERN_META},
+    }
+    headers = {
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "echo",
+    }
+    with uvicorn_app(tmp_path, STARLETTE_APP) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", "/mcp/", body=json.dumps(body), headers=headers)
+        r = conn.getresponse()
         assert r.status == 200
         assert json.loads(r.read())["result"]["content"][0]["text"] == "hi"
-    finally:
-        proc.kill()
-        proc.wait()

@@ -116,8 +116,7 @@ pub async fn serve_ws_std_listener(
     options: WsOptions,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    listener.set_nonblocking(true)?;
-    serve_ws_listener(server, TcpListener::from_std(listener)?, options, shutdown).await
+    serve_ws_listener(server, super::tokio_listener(listener)?, options, shutdown).await
 }
 
 /// Serves an already bound listener until `shutdown`; then closes every connection (bounded by
@@ -132,21 +131,7 @@ pub async fn serve_ws_listener(
     let policy = AccessPolicy::for_address(local, &options.allowed_hosts, options.allowed_origins.clone(), false);
     let shared = Arc::new(Shared { server, options, policy, active: AtomicUsize::new(0) });
     tracing::info!(target: TARGET, "serving MCP on ws://{local}{}", shared.options.path);
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = shutdown.cancelled() => break,
-        };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
-            Err(e) => {
-                // e.g. out of file descriptors: back off instead of spinning.
-                tracing::warn!(target: TARGET, "accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+    while let Some(stream) = super::accept(&listener, &shutdown).await {
         shared.active.fetch_add(1, Ordering::SeqCst);
         let guard = ActiveGuard(shared.clone());
         tokio::spawn(connection(guard, stream, shutdown.clone()));

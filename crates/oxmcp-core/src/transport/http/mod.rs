@@ -95,8 +95,7 @@ pub async fn serve_std_listener(
     options: HttpOptions,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    listener.set_nonblocking(true)?;
-    serve_listener(server, TcpListener::from_std(listener)?, options, shutdown).await
+    serve_listener(server, super::tokio_listener(listener)?, options, shutdown).await
 }
 
 /// Serves an already bound listener until `shutdown`.
@@ -112,21 +111,7 @@ pub async fn serve_listener(
     let state = Arc::new(State::new(server, options, policy));
     tracing::info!(target: "oxmcp.transport.http", "serving MCP on http://{local}{}", state.options.path);
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), shutdown.clone()));
-    loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = shutdown.cancelled() => break,
-        };
-        let (stream, _peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                // e.g. out of file descriptors: back off instead of spinning.
-                tracing::warn!(target: "oxmcp.transport.http", "accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true); // without it a sequential call waits ~40 ms (Nagle + delayed ACK)
+    while let Some(stream) = super::accept(&listener, &shutdown).await {
         let state = state.clone();
         let shutdown = shutdown.clone();
         tokio::spawn(async move {

@@ -130,10 +130,11 @@ impl Executor {
         }
     }
 
-    fn call_runner(&self, data: JobData) {
+    fn call_runner(self: &Arc<Self>, data: JobData) {
         // try_attach: at interpreter shutdown the job is simply dropped (its Reply answers).
         Python::try_attach(|py| {
-            let result = Py::new(py, Job::new(data)).and_then(|job| self.runner.call_method1(py, "run_sync", (job,)));
+            let result = Py::new(py, Job::new(data, self.clone()))
+                .and_then(|job| self.runner.call_method1(py, "run_sync", (job,)));
             if let Err(e) = result {
                 // The runner answers every job itself; reaching here is a bug in the pump.
                 tracing::error!(target: "oxmcp.executor", "sync runner failed: {e}");

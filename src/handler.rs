@@ -3,10 +3,10 @@
 use crate::executor::{Executor, Work};
 use crate::job::{Entry, JobData, JobReply};
 use oxmcp_core::server::{
-    Handler, ListKind, ListOutput, PromptGet, PromptOutput, Reply, RequestContext, RequestToValidate, ResourceOutput,
-    ResourceRead, ResourceTarget, ToolCall, ToolOutput,
+    CompletionOutput, CompletionRef, CompletionRequest, Handler, ListKind, ListOutput, PromptGet, PromptOutput, Reply,
+    RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ResourceTarget, ToolCall, ToolOutput,
 };
-use serde_json::Map;
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -16,6 +16,7 @@ pub struct Entries {
     list_resources: Option<Arc<Entry>>,
     list_prompts: Option<Arc<Entry>>,
     validator: Option<Arc<Entry>>,
+    completion: Option<Arc<Entry>>,
 }
 
 impl Entries {
@@ -34,6 +35,9 @@ impl Entries {
     }
     pub fn set_validator(&mut self, entry: Option<Entry>) {
         self.validator = entry.map(Arc::new);
+    }
+    pub fn set_completion(&mut self, entry: Option<Entry>) {
+        self.completion = entry.map(Arc::new);
     }
 }
 
@@ -111,6 +115,23 @@ impl Handler for PyHandler {
         };
         let Some(entry) = entry else { return missing(reply, "the list override") };
         self.submit(JobData::new(entry, Map::new(), JobReply::List(reply), ctx));
+    }
+
+    fn completes(&self) -> bool {
+        self.entries().completion.is_some()
+    }
+
+    fn complete(&self, request: CompletionRequest, reply: Reply<CompletionOutput>) {
+        let Some(entry) = self.entries().completion.clone() else { return reply.ok(CompletionOutput::default()) };
+        let reference = match &request.reference {
+            CompletionRef::Prompt(name) => json!({"type": "ref/prompt", "name": name}),
+            CompletionRef::Resource(uri) => json!({"type": "ref/resource", "uri": uri}),
+        };
+        let mut args = Map::new();
+        args.insert("ref".into(), reference);
+        args.insert("argument".into(), json!({"name": request.argument, "value": request.value}));
+        args.insert("context".into(), Value::Object(request.context));
+        self.submit(JobData::new(entry, args, JobReply::Complete(reply), request.ctx));
     }
 
     fn validates_requests(&self) -> bool {

@@ -2,9 +2,13 @@
 //! arguments, facts about the request, and the reply to complete.
 
 use crate::convert;
+use crate::executor::Executor;
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
-use oxmcp_core::server::{HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput};
-use pyo3::exceptions::PyRuntimeError;
+use oxmcp_core::server::{
+    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, Reply, RequestContext, ResourceOutput,
+    ToolOutput,
+};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
@@ -34,6 +38,7 @@ pub enum JobReply {
     Prompt(Reply<PromptOutput>),
     List(Reply<ListOutput>),
     Validate(Reply<()>),
+    Complete(Reply<CompletionOutput>),
 }
 
 impl JobReply {
@@ -44,6 +49,7 @@ impl JobReply {
             JobReply::Prompt(_) => "prompt",
             JobReply::List(_) => "list",
             JobReply::Validate(_) => "validate",
+            JobReply::Complete(_) => "complete",
         }
     }
 
@@ -54,6 +60,7 @@ impl JobReply {
             JobReply::Prompt(r) => r.send(Err(err)),
             JobReply::List(r) => r.send(Err(err)),
             JobReply::Validate(r) => r.send(Err(err)),
+            JobReply::Complete(r) => r.send(Err(err)),
         }
     }
 }
@@ -88,10 +95,11 @@ pub struct Job {
     ctx: RequestContext,
     uri: Option<String>,
     params: Option<Value>,
+    executor: Arc<Executor>,
 }
 
 impl Job {
-    pub fn new(data: JobData) -> Self {
+    pub fn new(data: JobData, executor: Arc<Executor>) -> Self {
         Job {
             id: data.id,
             kind: data.reply.kind(),
@@ -101,6 +109,7 @@ impl Job {
             ctx: data.ctx,
             uri: data.uri,
             params: data.params,
+            executor,
         }
     }
 
@@ -192,6 +201,96 @@ impl Job {
         self.reply.lock().unwrap_or_else(|e| e.into_inner()).is_none()
     }
 
+    /// True on the stateless wire (2026-07-28): client input comes through input-required results.
+    #[getter]
+    fn stateless(&self) -> bool {
+        self.ctx.version.is_modern()
+    }
+
+    /// True when the client sent a progress token.
+    #[getter]
+    fn wants_progress(&self) -> bool {
+        self.ctx.progress.is_some()
+    }
+
+    /// True when a log message at `level` would reach the client.
+    fn log_enabled(&self, level: &str) -> PyResult<bool> {
+        Ok(self.ctx.log.allows(parse_level(level)?))
+    }
+
+    /// Sends `notifications/message` (if the request's log level lets it through); returns
+    /// whether it was sent.
+    #[pyo3(signature = (level, data, logger=None))]
+    fn log(&self, level: &str, data: &Bound<'_, PyAny>, logger: Option<&str>) -> PyResult<bool> {
+        let level = parse_level(level)?;
+        if !self.ctx.log.allows(level) {
+            return Ok(false);
+        }
+        let data = convert::from_py(data).unwrap_or_else(|_| Value::String(data.to_string()));
+        Ok(self.ctx.log(level, logger, data))
+    }
+
+    /// Sends `notifications/progress` if the client asked for progress; returns whether it was
+    /// sent. Raises ValueError when progress does not increase.
+    #[pyo3(signature = (progress, total=None, message=None))]
+    fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> PyResult<bool> {
+        self.ctx.report_progress(progress, total, message).map_err(PyValueError::new_err)
+    }
+
+    /// Sends a request to the client (handshake era) on this request's stream. Returns an
+    /// awaitable of the answer as JSON text: `{"result": ...}` or `{"error": {...}}`.
+    fn request_client<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        params: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let params = convert::from_py(params).map_err(|e| PyValueError::new_err(format!("params: {e}")))?;
+        let call = self.ctx.request_client(method, params);
+        crate::runtime::spawn_awaitable(py, &self.executor, async move {
+            let answer = match call {
+                Ok(call) => call.await,
+                Err(e) => Err(e),
+            };
+            let text = match answer {
+                Ok(result) => serde_json::json!({ "result": result }),
+                Err(e) => serde_json::json!({ "error": e.to_value() }),
+            };
+            Ok(text.to_string())
+        })
+    }
+
+    /// Stateless MRTR: the client's answers so far (key -> result), or None on a first round.
+    #[getter]
+    fn input_responses<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.ctx.input.as_ref().map(|i| convert::map_to_py(py, &i.responses)).transpose()
+    }
+
+    /// Stateless MRTR: the state the function carried over from its previous round.
+    #[getter]
+    fn input_data<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.ctx.input.as_ref().and_then(|i| i.data.as_ref()).map(|d| convert::to_py(py, d)).transpose()
+    }
+
+    /// Answers `input_required` (stateless wire): `requests` maps keys to `{method, params}`;
+    /// `data` is state to receive back on the retry.
+    #[pyo3(signature = (requests, data=None))]
+    fn input_required(&self, requests: &Bound<'_, PyAny>, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let requests = match convert::from_py(requests) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(PyValueError::new_err("input requests must be a dict of {method, params} objects")),
+        };
+        let data = data
+            .filter(|d| !d.is_none())
+            .map(convert::from_py)
+            .transpose()
+            .map_err(|e| PyValueError::new_err(format!("state: {e}")))?;
+        if let Some(r) = self.take_reply() {
+            r.fail(HandlerError::InputRequired { requests, data });
+        }
+        Ok(())
+    }
+
     /// The validated arguments as a fresh dict (taken: a second call returns an empty dict).
     fn kwargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let args = self.args.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
@@ -246,6 +345,10 @@ impl Job {
             (JobReply::Prompt(r), Value::Object(m)) => r.ok(PromptOutput(m)),
             (JobReply::List(r), Value::Array(v)) => r.ok(ListOutput(v)),
             (JobReply::Validate(r), _) => r.ok(()),
+            (JobReply::Complete(r), v) => match completion_output(v) {
+                Some(out) => r.ok(out),
+                None => r.send(Err(shape_err("a list of strings or {\"values\": [...], \"total\"?, \"hasMore\"?}"))),
+            },
             (other, _) => other.fail(shape_err("a dict (tool, prompt) or a list (resource, list)")),
         }
         Ok(())
@@ -270,5 +373,30 @@ impl Job {
         if let Some(r) = self.take_reply() {
             r.fail(HandlerError::Failed(message));
         }
+    }
+}
+
+fn parse_level(level: &str) -> PyResult<LogLevel> {
+    LogLevel::parse(level)
+        .ok_or_else(|| PyValueError::new_err(format!("log level must be one of {}", LogLevel::names())))
+}
+
+/// A completion function's answer: a list of strings, or `{"values", "total"?, "hasMore"?}`.
+fn completion_output(v: Value) -> Option<CompletionOutput> {
+    let strings = |a: Vec<Value>| a.into_iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>();
+    match v {
+        Value::Null => Some(CompletionOutput::default()),
+        Value::Array(a) => Some(CompletionOutput { values: strings(a)?, ..Default::default() }),
+        Value::Object(mut m) => {
+            let values = match m.remove("values") {
+                Some(Value::Array(a)) => strings(a)?,
+                None => Vec::new(),
+                Some(_) => return None,
+            };
+            let total = m.get("total").and_then(Value::as_u64);
+            let has_more = m.get("hasMore").and_then(Value::as_bool);
+            Some(CompletionOutput { values, total, has_more })
+        }
+        _ => None,
     }
 }

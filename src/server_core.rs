@@ -5,7 +5,8 @@ use crate::handler::{Entries, PyHandler};
 use crate::job::{Entry, Job};
 use crate::memory::MemoryClient;
 use oxmcp_core::server::{
-    CacheScope, Catalog, ListKind, PromptSpec, ResourceSpec, Server, ServerConfig, TemplateSpec, ToolSpec,
+    CacheScope, Catalog, Change, ListKind, PromptSpec, RequestStateKeys, ResourceSpec, Server, ServerConfig,
+    TemplateSpec, ToolSpec,
 };
 use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -44,6 +45,14 @@ fn positive_seconds(name: &str, value: f64) -> PyResult<()> {
         Ok(())
     } else {
         Err(PyValueError::new_err(format!("{name} must be a positive number")))
+    }
+}
+
+fn cache_scope(scope: &str) -> PyResult<CacheScope> {
+    match scope {
+        "public" => Ok(CacheScope::Public),
+        "private" => Ok(CacheScope::Private),
+        other => Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}"))),
     }
 }
 
@@ -90,6 +99,15 @@ impl ServerCore {
         self.server.update_catalog(|c| insert(c, spec));
         Ok(())
     }
+    fn cache_hints(&self, ttl: Option<u64>, scope: Option<&str>) -> PyResult<Option<(u64, CacheScope)>> {
+        if ttl.is_none() && scope.is_none() {
+            return Ok(None);
+        }
+        let config = self.server.config();
+        let scope = scope.map(cache_scope).transpose()?.unwrap_or(config.cache_scope);
+        Ok(Some((ttl.unwrap_or(config.cache_ttl_ms), scope)))
+    }
+
     fn entries(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
         self.handler.entries.write().unwrap_or_else(|e| e.into_inner())
     }
@@ -101,7 +119,7 @@ impl ServerCore {
     #[new]
     #[pyo3(signature = (name, version, runner, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
-                        cache_scope="public", sync_workers=40))]
+                        cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         name: String,
@@ -117,6 +135,8 @@ impl ServerCore {
         cache_ttl_ms: u64,
         cache_scope: &str,
         sync_workers: usize,
+        request_state_keys: Option<Vec<Vec<u8>>>,
+        request_state_ttl_s: f64,
     ) -> PyResult<Self> {
         let mut config = ServerConfig::new(name, version);
         config.instructions = instructions;
@@ -132,13 +152,14 @@ impl ServerCore {
             config.max_message_bytes = m;
         }
         config.cache_ttl_ms = cache_ttl_ms;
-        config.cache_scope = match cache_scope {
-            "public" => CacheScope::Public,
-            "private" => CacheScope::Private,
-            other => {
-                return Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}")))
-            }
-        };
+        config.cache_scope = self::cache_scope(cache_scope)?;
+        if let Some(keys) = request_state_keys {
+            config.request_state = RequestStateKeys::new(keys, std::time::Duration::from_secs_f64(request_state_ttl_s))
+                .map_err(PyValueError::new_err)?;
+        } else {
+            positive_seconds("request_state_ttl_s", request_state_ttl_s)?;
+            config.request_state.ttl = std::time::Duration::from_secs_f64(request_state_ttl_s);
+        }
         let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
         let server = Server::new(config, handler.clone());
@@ -171,18 +192,60 @@ impl ServerCore {
         removed
     }
 
-    fn add_resource(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        self.add("resource", definition_json, Entry::plain(entry, is_async), ResourceSpec::new, Catalog::add_resource)
+    /// Registers a resource; `cache_ttl_ms`/`cache_scope` override the server's caching hints for
+    /// its `resources/read` results.
+    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
+    fn add_resource(
+        &self,
+        definition_json: &str,
+        entry: Py<PyAny>,
+        is_async: bool,
+        cache_ttl_ms: Option<u64>,
+        cache_scope: Option<&str>,
+    ) -> PyResult<()> {
+        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
+        let build = move |d, h| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s });
+        self.add("resource", definition_json, Entry::plain(entry, is_async), build, Catalog::add_resource)
     }
 
-    fn add_template(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        self.add(
-            "resource template",
-            definition_json,
-            Entry::plain(entry, is_async),
-            TemplateSpec::new,
-            Catalog::add_template,
-        )
+    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
+    fn add_template(
+        &self,
+        definition_json: &str,
+        entry: Py<PyAny>,
+        is_async: bool,
+        cache_ttl_ms: Option<u64>,
+        cache_scope: Option<&str>,
+    ) -> PyResult<()> {
+        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
+        let build = move |d, h| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s });
+        self.add("resource template", definition_json, Entry::plain(entry, is_async), build, Catalog::add_template)
+    }
+
+    /// Removes a resource or resource template by its URI (template); returns whether it existed.
+    fn remove_resource(&self, uri: &str) -> bool {
+        let catalog = self.server.catalog();
+        let handle = catalog.resources().iter().find(|r| r.uri == uri).map(|r| r.handle).or_else(|| {
+            catalog
+                .templates()
+                .iter()
+                .find(|t| t.definition.get("uriTemplate").and_then(Value::as_str) == Some(uri))
+                .map(|t| t.handle)
+        });
+        let removed = self.server.update_catalog(|c| c.remove_resource(uri) || c.remove_template(uri));
+        if let Some(h) = handle {
+            self.entries().remove(h);
+        }
+        removed
+    }
+
+    fn remove_prompt(&self, name: &str) -> bool {
+        let handle = self.server.catalog().prompt(name).map(|p| p.handle);
+        let removed = self.server.update_catalog(|c| c.remove_prompt(name));
+        if let Some(h) = handle {
+            self.entries().remove(h);
+        }
+        removed
     }
 
     fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
@@ -203,6 +266,42 @@ impl ServerCore {
         self.entries().set_validator(entry.map(|obj| Entry::plain(obj, is_async)));
     }
 
+    /// Serves `completion/complete` with `entry` (`None` removes it).
+    #[pyo3(signature = (entry=None, is_async=true))]
+    fn set_completion(&self, entry: Option<Py<PyAny>>, is_async: bool) {
+        self.entries().set_completion(entry.map(|obj| Entry::plain(obj, is_async)));
+    }
+
+    /// Which resource serves `uri`: `(uri or uriTemplate, {variable: value})`, or None.
+    fn match_resource<'py>(&self, py: Python<'py>, uri: &str) -> PyResult<Option<(String, Bound<'py, PyDict>)>> {
+        let Some(target) = self.server.catalog().resolve_resource(uri) else { return Ok(None) };
+        Ok(Some(match target {
+            oxmcp_core::server::ResourceTarget::Static(r) => (r.uri.clone(), PyDict::new(py)),
+            oxmcp_core::server::ResourceTarget::Template(t, vars) => {
+                let key = t.definition.get("uriTemplate").and_then(Value::as_str).unwrap_or_default().to_string();
+                (key, crate::convert::map_to_py(py, &vars)?)
+            }
+        }))
+    }
+
+    /// Tells clients subscribed to `uri` that it changed (`notifications/resources/updated`).
+    fn notify_resource_updated(&self, uri: String) {
+        self.server.emit(Change::ResourceUpdated(uri));
+    }
+
+    /// Tells listening clients that a list changed ("tools", "resources" or "prompts"), for
+    /// lists the catalog does not know about (e.g. a `list_resources` override).
+    fn notify_list_changed(&self, kind: &str) -> PyResult<()> {
+        let change = match kind {
+            "tools" => Change::ToolsListChanged,
+            "resources" => Change::ResourcesListChanged,
+            "prompts" => Change::PromptsListChanged,
+            other => return Err(PyValueError::new_err(format!("unknown list {other:?}"))),
+        };
+        self.server.emit(change);
+        Ok(())
+    }
+
     /// The descriptor the asyncio loop watches for queued work.
     fn wakeup_fd(&self) -> i32 {
         self.handler.executor.wakeup_fd()
@@ -214,7 +313,7 @@ impl ServerCore {
         let list = PyList::empty(py);
         for w in work {
             match w {
-                Work::Run(data) => list.append(Py::new(py, Job::new(data))?)?,
+                Work::Run(data) => list.append(Py::new(py, Job::new(data, self.handler.executor.clone()))?)?,
                 Work::Cancel(id) => list.append(id)?,
                 Work::Settle(settlement) => settlement.settle(py)?,
             }

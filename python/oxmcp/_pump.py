@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from oxmcp import _results
+from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ _CoroutineType = types.CoroutineType
 class Entry:
     """What the pump needs to call one registered function."""
 
-    kind: str  # "tool" | "resource" | "prompt" | "list" | "validate"
+    kind: str  # "tool" | "resource" | "prompt" | "list" | "validate" | "complete"
     name: str
     fn: Callable[..., Any]
     is_async: bool
@@ -48,6 +49,8 @@ class Entry:
     output_schema: dict[str, Any] | None = None
     mime_type: str | None = None
     description: str | None = None
+    # Hand-written input schema: only these arguments reach the function (None: all of them).
+    accepts: frozenset[str] | None = None
 
 
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
@@ -110,13 +113,13 @@ class Pump:
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
         kwargs = job.kwargs()
+        if entry.accepts is not None:
+            kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
         if entry.converters:
             for name, convert in entry.converters.items():
                 if name in kwargs:
                     kwargs[name] = convert(kwargs[name])
         if entry.context_param is not None:
-            from oxmcp.context import Context
-
             kwargs[entry.context_param] = Context(job, self._server_ref())
         return kwargs
 
@@ -126,6 +129,10 @@ class Pump:
             return entry.fn(job.request())
         if kind == "list":
             return entry.fn()
+        if kind == "complete":
+            from oxmcp._completion import completion_arguments
+
+            return entry.fn(*completion_arguments(job.kwargs()))
         return entry.fn(**self._arguments(job, entry))
 
     def _start(self, job: Job) -> None:
@@ -149,6 +156,8 @@ class Pump:
         except asyncio.CancelledError:
             job.fail("cancelled")  # the core already dropped the request; this releases it
             raise
+        except InputRequired as exc:
+            _ask_for_input(job, exc)
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an answer
             self._fail(job, entry, exc)
             if isinstance(exc, KeyboardInterrupt):
@@ -171,6 +180,8 @@ class Pump:
                     raise RuntimeError("the function returned an awaitable but no event loop is serving")
                 result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
             self._finish(job, entry, result)
+        except InputRequired as exc:
+            _ask_for_input(job, exc)
         except BaseException as exc:  # noqa: BLE001
             server = self._server_ref()
             loop = self._loop
@@ -200,6 +211,8 @@ class Pump:
                 job.complete_raw(_results.prompt_result(value, entry.description))
             elif kind == "list":
                 job.complete_raw([_wire(item) for item in (value or [])])
+            elif kind == "complete":
+                job.complete_raw(_wire(value))
             else:
                 job.complete_raw(None)
         except BaseException as exc:  # noqa: BLE001
@@ -234,6 +247,13 @@ class Pump:
         except Exception as handler_exc:  # noqa: BLE001 - a broken handler must not lose the answer
             logger.error("the error handler failed", exc_info=handler_exc)
             _answer_failure(job, entry, exc)
+
+
+def _ask_for_input(job: Job, exc: InputRequired) -> None:
+    """Answers ``input_required`` with every question the function asked in this round (a
+    ``gather`` of several questions records them all before the first one's exception lands)."""
+    ctx = exc.context
+    job.input_required(dict(ctx._pending), ctx._carry)
 
 
 def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:

@@ -369,6 +369,10 @@ def _apply_metadata(schema: dict[str, Any], metas: tuple[Any, ...]) -> dict[str,
             description = _metadata_description(meta)
         if isinstance(meta, str):
             continue
+        if isinstance(meta, dict):
+            # Raw schema keywords, e.g. Annotated[str, {"x-mcp-header": "Region"}].
+            schema.update(copy.deepcopy(meta))
+            continue
         if _is_field_info(meta):
             title = getattr(meta, "title", None)
             if isinstance(title, str):

@@ -23,7 +23,7 @@ survive a round trip). ``bytes`` given for ``data``/``blob`` are base64-encoded.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from .exceptions import ErrorCode, McpError
 
@@ -31,22 +31,34 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # noqa: UP035  (Python 3.10 has no typing.Self)
 
 __all__ = [
+    "CompletionArgument",
+    "CompletionContext",
+    "PromptReference",
+    "ResourceTemplateReference",
     "INTERNAL_ERROR",
     "INVALID_PARAMS",
     "INVALID_REQUEST",
+    "LOGGING_LEVELS",
     "METHOD_NOT_FOUND",
     "PARSE_ERROR",
     "Annotations",
     "AudioContent",
     "BlobResourceContents",
     "CallToolResult",
+    "Completion",
     "ContentBlock",
+    "CreateMessageResult",
+    "ElicitAction",
+    "ElicitResult",
     "EmbeddedResource",
     "ErrorCode",
     "GetPromptResult",
     "Icon",
     "ImageContent",
+    "LoggingLevel",
     "McpError",
+    "ModelHint",
+    "ModelPreferences",
     "Prompt",
     "PromptArgument",
     "PromptMessage",
@@ -55,6 +67,9 @@ __all__ = [
     "ResourceLink",
     "ResourceTemplate",
     "Role",
+    "Root",
+    "SamplingContent",
+    "SamplingMessage",
     "TextContent",
     "TextResourceContents",
     "Tool",
@@ -68,6 +83,23 @@ INVALID_PARAMS = ErrorCode.INVALID_PARAMS
 INTERNAL_ERROR = ErrorCode.INTERNAL_ERROR
 
 Role = Literal["user", "assistant"]
+
+LoggingLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+"""The severity of a log message (RFC 5424 syslog levels), least severe first."""
+
+LOGGING_LEVELS: tuple[LoggingLevel, ...] = (
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+)
+"""Every `LoggingLevel`, least severe first (``LOGGING_LEVELS.index(level)`` orders them)."""
+
+ElicitAction = Literal["accept", "decline", "cancel"]
 
 _M = TypeVar("_M", bound="_Model")
 _Converter = Callable[[Any], Any]
@@ -738,3 +770,288 @@ class CallToolResult(_Model):
     if TYPE_CHECKING:
         structuredContent: Any
         isError: bool
+
+
+# ---------------------------------------------------------------------------------------------------
+# server -> client requests: sampling, roots, elicitation; completion results
+
+_SAMPLING_CONTENT_TYPES: tuple[type[_Content], ...] = (TextContent, ImageContent, AudioContent)
+_SAMPLING_DICT_BLOCKS: dict[str, tuple[str, ...]] = {
+    "tool_use": ("id", "name", "input"),
+    "tool_result": ("toolUseId", "content"),
+}
+
+SamplingContent = TextContent | ImageContent | AudioContent | dict[str, Any]
+"""One block of a sampling message: text, image or audio (objects), or a ``tool_use`` / ``tool_result``
+block, kept as its wire dict."""
+
+
+def _sampling_block(value: Any) -> SamplingContent:
+    """A sampling content block from a content object, a wire dict or a plain str (a text block).
+
+    ``tool_use`` and ``tool_result`` blocks (and block types this module does not know) stay dicts;
+    resource blocks are not allowed in sampling messages."""
+    if isinstance(value, _SAMPLING_CONTENT_TYPES):
+        return value
+    if isinstance(value, _CONTENT_TYPES):
+        raise ValueError(
+            f"{type(value).__name__} is not allowed in a sampling message "
+            "(only text, image, audio, tool_use and tool_result blocks)"
+        )
+    if isinstance(value, str):
+        return TextContent(text=value)
+    value = _model_dump(value)
+    if isinstance(value, Mapping):
+        kind = value.get("type", "text" if "text" in value else None)
+        if kind in ("text", "image", "audio"):
+            return _CONTENT_BY_TYPE[kind].from_dict(value)
+        if kind in ("resource", "resource_link"):
+            raise ValueError(
+                f"a {kind!r} block is not allowed in a sampling message "
+                "(only text, image, audio, tool_use and tool_result blocks)"
+            )
+        if not isinstance(kind, str):
+            raise ValueError("a sampling content block needs a 'type'")
+        missing = [k for k in _SAMPLING_DICT_BLOCKS.get(kind, ()) if k not in value]
+        if missing:
+            raise ValueError(f"a {kind!r} block needs {', '.join(repr(m) for m in missing)}")
+        return dict(value)
+    raise TypeError(f"expected a content block, a dict or a str, got {type(value).__name__}")
+
+
+def _sampling_content(value: Any) -> SamplingContent | list[SamplingContent]:
+    if isinstance(value, (list, tuple)):
+        return [_sampling_block(v) for v in value]
+    return _sampling_block(value)
+
+
+class _SamplingContentMixin:
+    """Helpers shared by `SamplingMessage` and `CreateMessageResult` (both have ``content``)."""
+
+    __slots__ = ()
+    content: SamplingContent | list[SamplingContent]
+
+    @property
+    def content_list(self) -> list[SamplingContent]:
+        """``content`` as a list (a single block becomes a list of one)."""
+        content = self.content
+        return list(content) if isinstance(content, list) else [content]
+
+    @property
+    def text(self) -> str | None:
+        """The text of the content: a single text block's text, or the texts of a list made only of text
+        blocks joined together; None when there is any other kind of block (or no block at all)."""
+        blocks = self.content_list
+        if not blocks or not all(isinstance(b, TextContent) for b in blocks):
+            return None
+        return "".join(b.text for b in blocks)  # type: ignore[union-attr]
+
+    @property
+    def tool_uses(self) -> list[dict[str, Any]]:
+        """The ``tool_use`` blocks of the content (wire dicts with ``id``, ``name``, ``input``)."""
+        return [b for b in self.content_list if isinstance(b, dict) and b.get("type") == "tool_use"]
+
+
+def _check_role(obj: Any) -> None:
+    if obj.role not in ("user", "assistant"):
+        raise ValueError(f"{type(obj).__name__}.role must be 'user' or 'assistant', got {obj.role!r}")
+
+
+class SamplingMessage(_SamplingContentMixin, _Model):
+    """One message of a ``sampling/createMessage`` request: ``role`` (``"user"`` or ``"assistant"``) and
+    ``content``, a single block or a list of blocks. Blocks are `TextContent`, `ImageContent`,
+    `AudioContent` (or their dicts; a plain str is a text block), or ``tool_use`` / ``tool_result`` dicts,
+    which are kept as dicts. ``.text`` is the text of a text-only message (else None)."""
+
+    __slots__ = ("content", "meta", "role")
+    _fields = (
+        _Field("role", required=True),
+        _Field("content", required=True, convert=_sampling_content),
+        _META,
+    )
+
+    role: Role
+    content: SamplingContent | list[SamplingContent]
+    meta: dict[str, Any] | None
+
+    def _check(self) -> None:
+        _check_role(self)
+
+
+class ModelHint(_Model):
+    """A hint for the client's model choice: ``name``, matched by clients as a substring of a model name
+    (``"claude"``, ``"sonnet"``, ...)."""
+
+    __slots__ = ("name",)
+    _fields = (_Field("name", convert=_str),)
+
+    name: str | None
+
+
+def _hint(value: Any) -> ModelHint:
+    if isinstance(value, str):
+        return ModelHint(name=value)
+    return _obj(ModelHint)(value)
+
+
+def _hints(value: Any) -> list[ModelHint]:
+    if isinstance(value, (str, Mapping, ModelHint)):
+        return [_hint(value)]
+    return _list_of(_hint)(value)
+
+
+class ModelPreferences(_Model):
+    """The server's advisory model preferences for sampling: ``hints`` (`ModelHint` objects, dicts or plain
+    model-name strings, in order of preference), ``costPriority``, ``speedPriority`` and
+    ``intelligencePriority`` (each 0..1)."""
+
+    __slots__ = ("cost_priority", "hints", "intelligence_priority", "speed_priority")
+    _fields = (
+        _Field("hints", convert=_hints),
+        _Field("cost_priority"),
+        _Field("speed_priority"),
+        _Field("intelligence_priority"),
+    )
+
+    hints: list[ModelHint] | None
+    cost_priority: float | None
+    speed_priority: float | None
+    intelligence_priority: float | None
+    if TYPE_CHECKING:
+        costPriority: float | None
+        speedPriority: float | None
+        intelligencePriority: float | None
+
+    def _check(self) -> None:
+        for f in self._fields[1:]:
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise ValueError(f"ModelPreferences.{f.wire} must be a number from 0 to 1, got {value!r}")
+
+
+class CreateMessageResult(_SamplingContentMixin, _Model):
+    """The client's answer to ``sampling/createMessage``: ``role``, ``content`` (a single block or a list,
+    as in `SamplingMessage`), ``model`` (the model that answered) and ``stopReason`` (``"endTurn"``,
+    ``"stopSequence"``, ``"maxTokens"``, ``"toolUse"`` or a provider-specific string).
+
+    ``.text`` is the answer's text when it is text only (else None); ``.tool_uses`` lists its ``tool_use``
+    blocks; ``.content_list`` is ``content`` as a list."""
+
+    __slots__ = ("content", "meta", "model", "role", "stop_reason")
+    _fields = (
+        _Field("role", required=True),
+        _Field("content", required=True, convert=_sampling_content),
+        _Field("model", required=True, convert=_str),
+        _Field("stop_reason"),
+        _META,
+    )
+
+    role: Role
+    content: SamplingContent | list[SamplingContent]
+    model: str
+    stop_reason: str | None
+    meta: dict[str, Any] | None
+    if TYPE_CHECKING:
+        stopReason: str | None
+
+    def _check(self) -> None:
+        _check_role(self)
+
+
+class Root(_Model):
+    """A root the client exposes (from ``roots/list``): ``uri`` (a ``file://`` URI) and an optional
+    ``name``."""
+
+    __slots__ = ("meta", "name", "uri")
+    _fields = (_Field("uri", required=True, convert=_str), _Field("name"), _META)
+
+    uri: str
+    name: str | None
+    meta: dict[str, Any] | None
+
+
+_T = TypeVar("_T")
+_ELICIT_ACTIONS = ("accept", "decline", "cancel")
+
+
+class ElicitResult(_Model, Generic[_T]):
+    """The user's answer to an elicitation: ``action`` (``"accept"``, ``"decline"`` or ``"cancel"``),
+    ``content`` (the raw form data the client sent, on accept in form mode) and ``data``, the content
+    decoded into the requested type (a dataclass or pydantic instance, a dict...; None unless accepted).
+
+    ``accepted`` / ``declined`` / ``cancelled`` test the action. ``to_dict()`` is the wire ``ElicitResult``
+    (``action``, ``content``?); ``data`` is not part of it. Built without ``data`` (e.g. by ``from_dict``),
+    ``data`` is ``content`` when accepted."""
+
+    __slots__ = ("action", "content", "data", "meta")
+    _fields = (_Field("action", required=True), _Field("content", convert=dict), _META)
+
+    action: ElicitAction
+    content: dict[str, Any] | None
+    data: _T | None
+    meta: dict[str, Any] | None
+
+    def __init__(self, *, data: _T | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if data is not None:
+            self.data = data
+
+    def _check(self) -> None:
+        if self.action not in _ELICIT_ACTIONS:
+            raise ValueError(
+                f"ElicitResult.action must be 'accept', 'decline' or 'cancel', got {self.action!r}"
+            )
+        self.data = self.content if self.action == "accept" else None  # type: ignore[assignment]
+
+    @property
+    def accepted(self) -> bool:
+        """The user submitted the form (or agreed to open the URL)."""
+        return self.action == "accept"
+
+    @property
+    def declined(self) -> bool:
+        """The user explicitly declined."""
+        return self.action == "decline"
+
+    @property
+    def cancelled(self) -> bool:
+        """The user dismissed the request without choosing."""
+        return self.action == "cancel"
+
+    def __eq__(self, other: object) -> bool:
+        result = super().__eq__(other)
+        if result is not True:
+            return result
+        assert isinstance(other, ElicitResult)
+        return bool(self.data == other.data)
+
+    def __repr__(self) -> str:
+        text = super().__repr__()
+        if self.data is not None and self.data != self.content:
+            text = f"{text[:-1]}{', ' if text[-2] != '(' else ''}data={self.data!r})"
+        return text
+
+
+class Completion(_Model):
+    """The ``completion`` object of a ``completion/complete`` result: ``values`` (at most 100 suggestions),
+    ``total`` (how many exist, when known) and ``hasMore``."""
+
+    __slots__ = ("has_more", "total", "values")
+    _fields = (_Field("values", required=True, convert=_list_of(_str)), _Field("total"), _Field("has_more"))
+
+    values: list[str]
+    total: int | None
+    has_more: bool | None
+    if TYPE_CHECKING:
+        hasMore: bool | None
+
+
+# What a ``@server.completion()`` function receives (defined beside the code that builds them).
+from oxmcp._completion import (  # noqa: E402
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+)

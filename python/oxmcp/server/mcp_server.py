@@ -70,6 +70,11 @@ class McpServer:
         max_message_bytes: Largest incoming message accepted (default 4 MiB).
         cache_ttl_ms, cache_scope: Caching hints on list/read results (protocol 2026-07-28).
         sync_workers: How many plain ``def`` functions may run at once (on worker threads).
+        request_state_key: Key(s) that sign the ``requestState`` of input-required results on the
+            stateless wire (a str or bytes of at least 16 bytes, or a list: the first signs, all
+            verify). Give every instance behind a load balancer the same key. Default: the
+            ``OXMCP_REQUEST_STATE_KEY`` environment variable, else a random key per process.
+        request_state_ttl: Seconds a ``requestState`` stays valid (default 600).
     """
 
     def __init__(
@@ -87,6 +92,8 @@ class McpServer:
         cache_ttl_ms: int = 0,
         cache_scope: Literal["public", "private"] = "public",
         sync_workers: int = 40,
+        request_state_key: str | bytes | list[str | bytes] | None = None,
+        request_state_ttl: float = 600.0,
     ) -> None:
         self.name = name
         self.version = version
@@ -106,6 +113,8 @@ class McpServer:
             cache_ttl_ms=cache_ttl_ms,
             cache_scope=cache_scope,
             sync_workers=sync_workers,
+            request_state_keys=_state_keys(request_state_key),
+            request_state_ttl_s=float(request_state_ttl),
         )
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
         self.url: str | None = None
@@ -113,6 +122,7 @@ class McpServer:
         self._tools: dict[str, Entry] = {}
         self._resources: dict[str, Entry] = {}
         self._prompts: dict[str, Entry] = {}
+        self._completion: Entry | None = None
         self._error_handler: _ErrorHandler | None = None
         if type(self).validate_request is not McpServer.validate_request:
             hook = self.validate_request
@@ -145,6 +155,7 @@ class McpServer:
         meta: dict[str, Any] | None = None,
         icons: list[Any] | None = None,
         structured_output: bool | None = None,
+        input_schema: dict[str, Any] | None = None,
     ) -> Callable[[F], F]: ...
     def tool(
         self,
@@ -158,6 +169,7 @@ class McpServer:
         meta: dict[str, Any] | None = None,
         icons: list[Any] | None = None,
         structured_output: bool | None = None,
+        input_schema: dict[str, Any] | None = None,
     ) -> Any:
         """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
         ``@server.tool("name", description=..., annotations={"readOnlyHint": True})``.
@@ -165,20 +177,25 @@ class McpServer:
         The input schema comes from the type hints (descriptions from ``Annotated[..., "text"]`` or
         the docstring's ``Args:``); arguments are validated in Rust before the function runs.
         ``structured_output=False`` sends text only, without ``structuredContent``.
+        ``input_schema={...}`` replaces the generated schema with a hand-written JSON Schema, kept
+        verbatim (``$schema``, ``$defs``, ``additionalProperties``, conditionals...); arguments are
+        validated against it, and those named like the function's parameters are passed to them
+        (all of them with ``**kwargs``).
         Returns the function unchanged.
         """
 
         def register(fn: F) -> F:
-            self._add_tool(
+            self.add_tool(
                 fn,
                 name if isinstance(name, str) else None,
-                title,
-                description,
-                annotations,
-                output_schema,
-                meta,
-                icons,
-                structured_output,
+                title=title,
+                description=description,
+                annotations=annotations,
+                output_schema=output_schema,
+                meta=meta,
+                icons=icons,
+                structured_output=structured_output,
+                input_schema=input_schema,
             )
             return fn
 
@@ -186,19 +203,27 @@ class McpServer:
             return register(name)
         return register
 
-    def _add_tool(
+    def add_tool(
         self,
         fn: Callable[..., Any],
-        name: str | None,
-        title: str | None,
-        description: str | None,
-        annotations: Any,
-        output_schema: dict[str, Any] | None,
-        meta: dict[str, Any] | None,
-        icons: list[Any] | None,
-        structured_output: bool | None,
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Any = None,
+        output_schema: dict[str, Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        icons: list[Any] | None = None,
+        structured_output: bool | None = None,
+        input_schema: dict[str, Any] | None = None,
     ) -> None:
+        """Registers (or replaces) a tool, like ``@server.tool(...)``. At runtime, clients that
+        listen are told the tool list changed."""
         spec = schema.analyze_function(fn, kind="tool")
+        if input_schema is not None and (
+            not isinstance(input_schema, dict) or input_schema.get("type") != "object"
+        ):
+            raise TypeError('input_schema must be a JSON Schema dict with "type": "object"')
         tool_name = name or spec.name
         wraps = spec.wraps_result
         out_schema = output_schema if output_schema is not None else spec.output_schema
@@ -217,21 +242,26 @@ class McpServer:
             structured_output is not False,
             out_schema,
         )
+        if input_schema is not None:
+            entry.converters = {}
+            entry.accepts = None if spec.var_kwargs else frozenset(spec.param_names)
         definition = _definition(
             name=tool_name,
             title=title,
             description=description or spec.description,
-            inputSchema=spec.input_schema,
+            inputSchema=input_schema if input_schema is not None else spec.input_schema,
             outputSchema=out_schema,
             annotations=annotations,
             icons=icons,
             _meta=meta,
         )
-        self._core.add_tool(definition, entry, entry.is_async, wraps, entry.structured)
+        self._core.add_tool(
+            definition, entry, entry.is_async, wraps, entry.structured, drop_unknown=input_schema is None
+        )
         self._tools[tool_name] = entry
 
     def remove_tool(self, name: str) -> bool:
-        """Removes a tool; returns whether it existed."""
+        """Removes a tool; returns whether it existed. Clients that listen are told."""
         self._tools.pop(name, None)
         return bool(self._core.remove_tool(name))
 
@@ -248,53 +278,131 @@ class McpServer:
         icons: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
         size: int | None = None,
+        cache_ttl_ms: int | None = None,
+        cache_scope: Literal["public", "private"] | None = None,
     ) -> Callable[[F], F]:
         """Registers a function as a resource: ``@server.resource("config://app")``.
 
         A URI with ``{variables}`` (``users://{user_id}/profile``) registers a resource template;
         each variable is passed to the function as the argument of the same name. The function may
         return ``str``, ``bytes``, a dict/list (sent as JSON), a ``TextContent``, or resource contents.
+        ``cache_ttl_ms``/``cache_scope`` set this resource's caching hints on ``resources/read``
+        (protocol 2026-07-28; default: the server's).
         """
 
         def register(fn: F) -> F:
-            spec = schema.analyze_function(fn, kind="resource")
-            res_name = name or spec.name
-            desc = description or spec.description
-            variables = _template_variables(uri)
-            entry = Entry(
-                "resource",
-                res_name,
+            self.add_resource(
                 fn,
-                _is_async(fn),
-                dict(spec.converters),
-                spec.context_param,
-                mime_type=mime_type,
-                description=desc,
-            )
-            common = dict(
-                name=res_name,
+                uri,
+                name=name,
                 title=title,
-                description=desc,
-                mimeType=mime_type,
+                description=description,
+                mime_type=mime_type,
                 annotations=annotations,
                 icons=icons,
-                _meta=meta,
+                meta=meta,
+                size=size,
+                cache_ttl_ms=cache_ttl_ms,
+                cache_scope=cache_scope,
             )
-            if variables:
-                _check_template_params(uri, variables, spec)
-                self._core.add_template(_definition(uriTemplate=uri, **common), entry, entry.is_async)
-            else:
-                required = spec.input_schema.get("required") or []
-                if required:
-                    raise TypeError(
-                        f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
-                        "URI has no {variables} to fill them"
-                    )
-                self._core.add_resource(_definition(uri=uri, size=size, **common), entry, entry.is_async)
-            self._resources[uri] = entry
             return fn
 
         return register
+
+    def add_resource(
+        self,
+        fn: Callable[..., Any],
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        annotations: Any = None,
+        icons: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+        size: int | None = None,
+        cache_ttl_ms: int | None = None,
+        cache_scope: Literal["public", "private"] | None = None,
+    ) -> None:
+        """Registers (or replaces) a resource or resource template, like ``@server.resource(uri)``.
+        At runtime, clients that listen are told the resource list changed."""
+        spec = schema.analyze_function(fn, kind="resource")
+        res_name = name or spec.name
+        desc = description or spec.description
+        variables = _template_variables(uri)
+        entry = Entry(
+            "resource",
+            res_name,
+            fn,
+            _is_async(fn),
+            dict(spec.converters),
+            spec.context_param,
+            mime_type=mime_type,
+            description=desc,
+        )
+        common = dict(
+            name=res_name,
+            title=title,
+            description=desc,
+            mimeType=mime_type,
+            annotations=annotations,
+            icons=icons,
+            _meta=meta,
+        )
+        if variables:
+            _check_template_params(uri, variables, spec)
+            self._core.add_template(
+                _definition(uriTemplate=uri, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
+            )
+        else:
+            required = spec.input_schema.get("required") or []
+            if required:
+                raise TypeError(
+                    f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
+                    "URI has no {variables} to fill them"
+                )
+            self._core.add_resource(
+                _definition(uri=uri, size=size, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
+            )
+        self._resources[uri] = entry
+
+    def remove_resource(self, uri: str) -> bool:
+        """Removes a resource (or a template, by its ``uriTemplate``); returns whether it existed.
+        Clients that listen are told."""
+        self._resources.pop(uri, None)
+        return bool(self._core.remove_resource(uri))
+
+    def notify_resource_updated(self, uri: str) -> None:
+        """Tells clients subscribed to ``uri`` that its contents changed
+        (``notifications/resources/updated``): handshake-era sessions that sent
+        ``resources/subscribe``, and stateless ``subscriptions/listen`` streams that named it."""
+        self._core.notify_resource_updated(uri)
+
+    async def _read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
+        """`Context.read_resource`: runs this server's resource function for ``uri``."""
+        from oxmcp import _results
+        from oxmcp.exceptions import ErrorCode, McpError
+        from oxmcp.types import BlobResourceContents, TextResourceContents
+
+        found = self._core.match_resource(uri)
+        entry = self._resources.get(found[0]) if found is not None else None
+        if found is None or entry is None:
+            code = ErrorCode.INVALID_PARAMS if ctx.stateless else ErrorCode.RESOURCE_NOT_FOUND_LEGACY
+            raise McpError(code, f"Resource not found: {uri}", {"uri": uri})
+        kwargs = dict(found[1])
+        for key, convert in entry.converters.items():
+            if key in kwargs:
+                kwargs[key] = convert(kwargs[key])
+        if entry.context_param is not None:
+            kwargs[entry.context_param] = ctx
+        value = entry.fn(**kwargs)
+        if inspect.isawaitable(value):
+            value = await value
+        return [
+            BlobResourceContents.from_dict(c) if "blob" in c else TextResourceContents.from_dict(c)
+            for c in _results.resource_contents(value, uri, entry.mime_type)
+        ]
 
     def list_resources(self) -> Callable[[F], F]:
         """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""
@@ -326,37 +434,89 @@ class McpServer:
         """
 
         def register(fn: F) -> F:
-            spec = schema.analyze_function(fn, kind="prompt")
-            prompt_name = name if isinstance(name, str) else spec.name
-            desc = description or spec.description
-            entry = Entry(
-                "prompt",
-                prompt_name,
+            self.add_prompt(
                 fn,
-                _is_async(fn),
-                dict(spec.converters),
-                spec.context_param,
-                description=desc,
-            )
-            definition = _definition(
-                name=prompt_name,
+                name if isinstance(name, str) else None,
                 title=title,
-                description=desc,
-                arguments=spec.arguments or None,
+                description=description,
                 icons=icons,
-                _meta=meta,
+                meta=meta,
             )
-            self._core.add_prompt(definition, entry, entry.is_async)
-            self._prompts[prompt_name] = entry
             return fn
 
         if callable(name):
             return register(name)
         return register
 
+    def add_prompt(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        """Registers (or replaces) a prompt, like ``@server.prompt(...)``. At runtime, clients that
+        listen are told the prompt list changed."""
+        spec = schema.analyze_function(fn, kind="prompt")
+        prompt_name = name or spec.name
+        desc = description or spec.description
+        entry = Entry(
+            "prompt",
+            prompt_name,
+            fn,
+            _is_async(fn),
+            dict(spec.converters),
+            spec.context_param,
+            description=desc,
+        )
+        definition = _definition(
+            name=prompt_name,
+            title=title,
+            description=desc,
+            arguments=spec.arguments or None,
+            icons=icons,
+            _meta=meta,
+        )
+        self._core.add_prompt(definition, entry, entry.is_async)
+        self._prompts[prompt_name] = entry
+
+    def remove_prompt(self, name: str) -> bool:
+        """Removes a prompt; returns whether it existed. Clients that listen are told."""
+        self._prompts.pop(name, None)
+        return bool(self._core.remove_prompt(name))
+
     def list_prompts(self) -> Callable[[F], F]:
         """Overrides ``prompts/list``: the function returns `Prompt` objects (or dicts)."""
         return self._list_override("prompts")
+
+    # -- completion --------------------------------------------------------------------------------
+    def completion(self) -> Callable[[F], F]:
+        """Registers the function that completes prompt arguments and resource-template variables
+        (``completion/complete``; the server then declares the ``completions`` capability)::
+
+            @server.completion()
+            async def complete(ref, argument, context):
+                if isinstance(ref, PromptReference) and argument.name == "language":
+                    return [lang for lang in LANGUAGES if lang.startswith(argument.value)]
+                return None
+
+        ``ref`` is a `PromptReference` (``.name``) or a `ResourceTemplateReference` (``.uri``);
+        ``argument`` has ``.name`` and ``.value`` (typed so far); ``context.arguments`` holds the
+        arguments already filled in. Return a list of str, a `Completion` (``values``, ``total``,
+        ``has_more``), or None for no suggestions. At most 100 values are sent (``hasMore`` is set
+        when more were returned).
+        """
+
+        def register(fn: F) -> F:
+            entry = Entry("complete", fn.__name__, fn, _is_async(fn))
+            self._completion = entry
+            self._core.set_completion(entry, entry.is_async)
+            return fn
+
+        return register
 
     # -- errors ------------------------------------------------------------------------------------
     def error_handler(self, *, mcp_errors: bool = False) -> Callable[[F], F]:
@@ -498,6 +658,19 @@ class McpServer:
             f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
             f"resources={len(self._resources)}, prompts={len(self._prompts)})"
         )
+
+
+def _state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:
+    """The ``requestState`` signing keys, from the argument or ``OXMCP_REQUEST_STATE_KEY``."""
+    import os
+
+    if key is None:
+        env = os.environ.get("OXMCP_REQUEST_STATE_KEY")
+        if not env:
+            return None
+        key = [k for k in env.split(",") if k]
+    keys = key if isinstance(key, list) else [key]
+    return [k.encode() if isinstance(k, str) else bytes(k) for k in keys]
 
 
 def _template_variables(uri: str) -> list[str]:

@@ -6,6 +6,7 @@
 
 use super::arguments::ArgumentSchema;
 use super::uri_template::UriTemplate;
+use super::CacheScope;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +17,11 @@ pub struct ToolSpec {
     pub definition: Value,
     pub arguments: ArgumentSchema,
     pub handle: u64,
+    /// `execution.taskSupport` of the definition: whether calls may become tasks.
+    pub task_support: super::tasks::TaskSupport,
+    /// A call that may become a task starts as a plain request and becomes one when the function
+    /// calls `RequestContext::start_task` (else it is a task from the start).
+    pub task_manual_start: bool,
 }
 
 impl ToolSpec {
@@ -31,7 +37,8 @@ impl ToolSpec {
             return Err(format!("tool {name:?}: inputSchema must have \"type\": \"object\""));
         }
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
-        Ok(ToolSpec { name, definition, arguments, handle })
+        let task_support = super::tasks::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
+        Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false })
     }
 }
 
@@ -52,13 +59,15 @@ pub struct ResourceSpec {
     pub uri: String,
     pub definition: Value,
     pub handle: u64,
+    /// Its own caching hints for `resources/read` (else the server's).
+    pub cache: Option<(u64, CacheScope)>,
 }
 
 impl ResourceSpec {
     pub fn new(definition: Value, handle: u64) -> Result<Self, String> {
         let uri = required_str(&definition, "uri", "resource")?;
         required_str(&definition, "name", "resource")?;
-        Ok(ResourceSpec { uri, definition, handle })
+        Ok(ResourceSpec { uri, definition, handle, cache: None })
     }
 }
 
@@ -66,6 +75,7 @@ pub struct TemplateSpec {
     pub template: UriTemplate,
     pub definition: Value,
     pub handle: u64,
+    pub cache: Option<(u64, CacheScope)>,
 }
 
 impl TemplateSpec {
@@ -73,7 +83,7 @@ impl TemplateSpec {
         let raw = required_str(&definition, "uriTemplate", "resource template")?;
         required_str(&definition, "name", "resource template")?;
         let template = UriTemplate::parse(&raw)?;
-        Ok(TemplateSpec { template, definition, handle })
+        Ok(TemplateSpec { template, definition, handle, cache: None })
     }
 }
 
@@ -243,6 +253,13 @@ impl ResourceTarget {
         match self {
             ResourceTarget::Static(r) => &r.definition,
             ResourceTarget::Template(t, _) => &t.definition,
+        }
+    }
+    /// The resource's own caching hints, if it has them.
+    pub fn cache(&self) -> Option<(u64, CacheScope)> {
+        match self {
+            ResourceTarget::Static(r) => r.cache,
+            ResourceTarget::Template(t, _) => t.cache,
         }
     }
 }

@@ -9,6 +9,9 @@
 use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::protocol::ProtocolVersion;
 use crate::server::catalog::{PromptSpec, ResourceTarget, ToolSpec};
+use crate::server::logging::{LogGate, LogLevel};
+use crate::server::peer::{PeerCall, PeerRequests};
+use crate::server::request_state::Carried;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
@@ -37,6 +40,30 @@ pub struct RequestContext {
     pub cancellation: Arc<Cancellation>,
     /// Where this request's answer goes (notifications about it go there first).
     pub outbound: Arc<dyn crate::server::Outbound>,
+    /// The session's requests to the client (handshake era only).
+    pub peer: Option<Arc<PeerRequests>>,
+    /// Whether log messages about this request reach the client.
+    pub log: LogGate,
+    /// The client's progress token, when it asked for progress.
+    pub progress: Option<Arc<Progress>>,
+    /// Stateless MRTR: the client's answers so far (this round's and, from `requestState`,
+    /// earlier rounds') and the function's own carried state. `None` on a first round.
+    pub input: Option<Arc<Carried>>,
+    /// Set on a `tools/call` that is, or may become, a task (see `start_task`).
+    pub task: Option<Arc<crate::server::tasks::TaskLink>>,
+}
+
+/// Progress reporting for one request: its token and the last value sent (progress must increase).
+#[derive(Debug)]
+pub struct Progress {
+    pub token: Value,
+    last: Mutex<Option<f64>>,
+}
+
+impl Progress {
+    pub fn new(token: Value) -> Self {
+        Progress { token, last: Mutex::new(None) }
+    }
 }
 
 impl RequestContext {
@@ -47,6 +74,81 @@ impl RequestContext {
             return;
         }
         self.outbound.send_notification(crate::jsonrpc::encode_notification(method, Some(&params)));
+    }
+
+    /// Sends `notifications/message` if the request's log gate lets `level` through; returns
+    /// whether it was sent.
+    pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) -> bool {
+        if !self.log.allows(level) {
+            return false;
+        }
+        let mut params = Map::new();
+        params.insert("level".into(), Value::from(level.as_str()));
+        if let Some(l) = logger {
+            params.insert("logger".into(), Value::from(l));
+        }
+        params.insert("data".into(), data);
+        self.notify("notifications/message", Value::Object(params));
+        true
+    }
+
+    /// Sends `notifications/progress` when the client asked for progress. Progress must increase:
+    /// a value not above the last one is an error (and nothing is sent).
+    pub fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> Result<bool, String> {
+        let Some(p) = &self.progress else { return Ok(false) };
+        if !progress.is_finite() {
+            return Err(format!("progress must be a finite number, got {progress}"));
+        }
+        {
+            let mut last = p.last.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(prev) = *last {
+                if progress <= prev {
+                    return Err(format!("progress must increase: {progress} after {prev}"));
+                }
+            }
+            *last = Some(progress);
+        }
+        let mut params = Map::new();
+        params.insert("progressToken".into(), p.token.clone());
+        params.insert("progress".into(), json_number(progress));
+        if let Some(t) = total.filter(|t| t.is_finite()) {
+            params.insert("total".into(), json_number(t));
+        }
+        if let Some(m) = message {
+            params.insert("message".into(), Value::from(m));
+        }
+        self.notify("notifications/progress", Value::Object(params));
+        Ok(true)
+    }
+
+    /// Sends a request to the client (handshake era), on this request's stream; the future
+    /// resolves to the client's answer. Fails at once on the stateless wire, which has no
+    /// server-to-client requests (use an input-required result there).
+    pub fn request_client(&self, method: &str, params: Value) -> Result<PeerCall, ErrorObject> {
+        let Some(peer) = &self.peer else {
+            return Err(ErrorObject::internal(format!(
+                "{method}: the stateless protocol revision has no server-to-client requests"
+            )));
+        };
+        if self.cancellation.is_cancelled() || self.cancellation.is_finished() {
+            return Err(ErrorObject::internal(format!("{method}: the request is no longer in flight")));
+        }
+        Ok(peer.call(&self.outbound, method, params))
+    }
+
+    /// Makes this tool call a task now, when the client can do tasks: the request is answered
+    /// with the task at once and the function's eventual answer becomes the task's result. True
+    /// once the call is a task; false when it cannot become one (it carries on as a plain call).
+    pub fn start_task(&self) -> Result<bool, ErrorObject> {
+        match &self.task {
+            Some(link) => link.start_task(),
+            None => Ok(false),
+        }
+    }
+
+    /// The id of the task this call is, if it is one.
+    pub fn task_id(&self) -> Option<String> {
+        self.task.as_ref().and_then(|l| l.task_id())
     }
 
     /// The client's capabilities: from `_meta` on a stateless request, from `initialize` otherwise.
@@ -62,6 +164,15 @@ impl RequestContext {
             return Some(c.clone());
         }
         self.client.as_ref().and_then(|c| c.info.clone())
+    }
+}
+
+/// Integers stay integers on the wire (`50`, not `50.0`).
+fn json_number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        Value::from(x)
     }
 }
 
@@ -114,6 +225,9 @@ pub enum HandlerError {
     Protocol(ErrorObject),
     /// The code failed: a tool answers `isError: true` with this text, others -32603.
     Failed(String),
+    /// Stateless MRTR: the function needs these inputs from the client (key -> `{method, params}`)
+    /// before it can finish; `data` is state it wants back on the retry.
+    InputRequired { requests: Map<String, Value>, data: Option<Value> },
 }
 
 impl From<ErrorObject> for HandlerError {
@@ -230,6 +344,33 @@ pub enum ListKind {
     Prompts,
 }
 
+/// What `completion/complete` is completing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompletionRef {
+    /// An argument of this prompt.
+    Prompt(String),
+    /// A variable of this resource template (its `uriTemplate`).
+    Resource(String),
+}
+
+pub struct CompletionRequest {
+    pub ctx: RequestContext,
+    pub reference: CompletionRef,
+    pub argument: String,
+    /// What the user typed so far.
+    pub value: String,
+    /// Arguments already filled in (`context.arguments`).
+    pub context: Map<String, Value>,
+}
+
+/// Completion values; the dispatcher keeps at most 100 and sets `hasMore` when it cut.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompletionOutput {
+    pub values: Vec<String>,
+    pub total: Option<u64>,
+    pub has_more: Option<bool>,
+}
+
 /// A request about to be served, for `Handler::validate_request`.
 pub struct RequestToValidate {
     pub ctx: RequestContext,
@@ -255,6 +396,15 @@ pub trait Handler: Send + Sync + 'static {
 
     fn list(&self, kind: ListKind, _ctx: RequestContext, reply: Reply<ListOutput>) {
         reply.send(Err(ErrorObject::internal(format!("no list override for {kind:?}")).into()))
+    }
+
+    /// True when `complete` serves `completion/complete` (the `completions` capability).
+    fn completes(&self) -> bool {
+        false
+    }
+
+    fn complete(&self, _request: CompletionRequest, reply: Reply<CompletionOutput>) {
+        reply.ok(CompletionOutput::default())
     }
 
     /// True when every request must pass `validate_request` first.

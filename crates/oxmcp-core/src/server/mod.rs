@@ -2,17 +2,27 @@
 
 pub mod arguments;
 pub mod catalog;
+pub mod changes;
 pub mod handler;
+pub mod logging;
 pub mod pagination;
+pub mod peer;
+pub mod request_state;
 pub mod session;
+pub mod tasks;
 pub mod uri_template;
 
 pub use catalog::{Catalog, PromptSpec, ResourceSpec, ResourceTarget, TemplateSpec, ToolSpec};
+pub use changes::Change;
 pub use handler::{
-    Cancellation, ClientInfo, Handler, HandlerError, Headers, ListKind, ListOutput, PromptGet, PromptOutput, Reply,
-    RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ToolCall, ToolOutput,
+    Cancellation, ClientInfo, CompletionOutput, CompletionRef, CompletionRequest, Handler, HandlerError, Headers,
+    ListKind, ListOutput, Progress, PromptGet, PromptOutput, Reply, RequestContext, RequestToValidate, ResourceOutput,
+    ResourceRead, ToolCall, ToolOutput,
 };
+pub use logging::LogLevel;
+pub use request_state::RequestStateKeys;
 pub use session::{Inbound, Outbound, Session};
+pub use tasks::{MemoryTaskStore, TaskConfig, TaskStore, TaskSupport};
 
 use serde_json::{Map, Value};
 use std::sync::{Arc, RwLock};
@@ -52,6 +62,10 @@ pub struct ServerConfig {
     /// `ttlMs` on cacheable results (stateless revision).
     pub cache_ttl_ms: u64,
     pub cache_scope: CacheScope,
+    /// Seals `requestState` of input-required results (random per process unless configured).
+    pub request_state: RequestStateKeys,
+    /// Tasks (long-running tool calls): the store and its timings.
+    pub tasks: TaskConfig,
 }
 
 impl ServerConfig {
@@ -68,6 +82,8 @@ impl ServerConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             cache_ttl_ms: 0,
             cache_scope: CacheScope::Public,
+            request_state: RequestStateKeys::random(std::time::Duration::from_secs(600)),
+            tasks: TaskConfig::default(),
         }
     }
 
@@ -97,6 +113,8 @@ struct Shared {
     implementation: Value,
     catalog: RwLock<Arc<Catalog>>,
     handler: Arc<dyn Handler>,
+    listeners: Arc<changes::Listeners>,
+    tasks: tasks::Tasks,
 }
 
 /// A server: cheap to clone, shared by all its sessions.
@@ -106,7 +124,15 @@ pub struct Server(Arc<Shared>);
 impl Server {
     pub fn new(config: ServerConfig, handler: Arc<dyn Handler>) -> Self {
         let implementation = config.implementation();
-        Server(Arc::new(Shared { config, implementation, catalog: RwLock::new(Arc::default()), handler }))
+        let tasks = tasks::Tasks::new(config.tasks.clone());
+        Server(Arc::new(Shared {
+            config,
+            implementation,
+            catalog: RwLock::new(Arc::default()),
+            handler,
+            listeners: Arc::default(),
+            tasks,
+        }))
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -127,16 +153,57 @@ impl Server {
     }
 
     /// Changes the catalog (copy on write: requests in flight keep the snapshot they started with).
+    /// Clients that listen hear `list_changed` for each list that changed.
     pub fn update_catalog<R>(&self, f: impl FnOnce(&mut Catalog) -> R) -> R {
-        let mut guard = self.0.catalog.write().unwrap_or_else(|e| e.into_inner());
-        let mut next = Catalog::clone(&guard);
-        let out = f(&mut next);
-        *guard = Arc::new(next);
+        let (out, changes) = {
+            let mut guard = self.0.catalog.write().unwrap_or_else(|e| e.into_inner());
+            let mut next = Catalog::clone(&guard);
+            let out = f(&mut next);
+            let changes = list_changes(&guard, &next);
+            *guard = Arc::new(next);
+            (out, changes)
+        };
+        if !self.0.listeners.is_empty() {
+            changes.into_iter().for_each(|c| self.emit(c));
+        }
         out
+    }
+
+    /// Announces a change to every client listening (legacy sessions and listen streams).
+    pub fn emit(&self, change: Change) {
+        self.0.listeners.emit(&change);
+    }
+
+    /// Registers a listener for changes (see `changes`).
+    pub fn listen(&self, f: impl Fn(&Change) + Send + Sync + 'static) -> changes::Listening {
+        self.0.listeners.listen(f)
+    }
+
+    /// The server's tasks (long-running tool calls; see `tasks`).
+    pub fn tasks(&self) -> &tasks::Tasks {
+        &self.0.tasks
     }
 
     /// A new connection-scoped session (one per stdio process, in-memory client, or HTTP session).
     pub fn session(&self) -> Arc<Session> {
         Session::new(self.clone())
     }
+}
+
+/// Which lists differ between two catalogs (an entry replaced under the same name gets a new handle).
+fn list_changes(old: &Catalog, new: &Catalog) -> Vec<Change> {
+    fn differ<T>(a: &[Arc<T>], b: &[Arc<T>]) -> bool {
+        a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !Arc::ptr_eq(x, y))
+    }
+    let mut out = Vec::new();
+    if differ(old.tools(), new.tools()) {
+        out.push(Change::ToolsListChanged);
+    }
+    if differ(old.prompts(), new.prompts()) {
+        out.push(Change::PromptsListChanged);
+    }
+    if differ(old.resources(), new.resources()) || differ(old.templates(), new.templates()) {
+        out.push(Change::ResourcesListChanged);
+    }
+    out
 }

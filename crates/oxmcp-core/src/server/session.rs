@@ -6,16 +6,23 @@
 //! belongs to the legacy session opened by `initialize`. Per-era differences in results and errors
 //! are applied here, never in handlers.
 
+use super::changes::{Change, Listening};
 use super::handler::*;
+use super::logging::{LogGate, LogLevel, SessionLogLevel};
 use super::pagination;
+use super::peer::PeerRequests;
+use super::request_state::{self, Binding, Carried};
 use super::Server;
 use crate::jsonrpc::{self, codes, ErrorObject, Incoming, Message, RequestId};
 use crate::protocol::{meta, ProtocolVersion, LEGACY_ONLY_METHODS};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Tasks: `tools/call` promotion and the `tasks/*` methods (both eras).
+mod task_calls;
 
 /// Where a session's outgoing frames go. `send` must not block for long: transports queue.
 pub trait Outbound: Send + Sync + 'static {
@@ -53,6 +60,18 @@ pub struct Session {
     server: Server,
     legacy: Mutex<Option<Legacy>>,
     inflight: Mutex<HashMap<RequestId, Arc<Cancellation>>>,
+    /// Our requests to the client, awaiting its answers (handshake era).
+    peer: Arc<PeerRequests>,
+    /// `logging/setLevel` (handshake era).
+    log_level: Arc<SessionLogLevel>,
+    /// URIs the client subscribed to with `resources/subscribe` (handshake era).
+    subscriptions: Mutex<HashSet<String>>,
+    /// Where notifications that belong to no request go (stdio's stdout, the HTTP GET stream).
+    standalone: Mutex<Option<Arc<dyn Outbound>>>,
+    /// The session's registration for change notifications, once initialized.
+    listening: Mutex<Option<Listening>>,
+    /// Owner of the tasks this (handshake-era) session creates: random, never reused.
+    task_owner: String,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,7 +80,46 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Session {
     pub(crate) fn new(server: Server) -> Arc<Self> {
-        Arc::new(Session { server, legacy: Mutex::new(None), inflight: Mutex::new(HashMap::new()) })
+        Arc::new(Session {
+            server,
+            legacy: Mutex::new(None),
+            inflight: Mutex::new(HashMap::new()),
+            peer: Arc::default(),
+            log_level: Arc::default(),
+            subscriptions: Mutex::default(),
+            standalone: Mutex::new(None),
+            listening: Mutex::new(None),
+            task_owner: format!("session:{}", super::tasks::new_task_id()),
+        })
+    }
+
+    /// Sets (or clears) where notifications that belong to no request go: the connection itself
+    /// on stdio, WebSocket and in memory; the GET stream on Streamable HTTP.
+    pub fn set_standalone(&self, out: Option<Arc<dyn Outbound>>) {
+        *lock(&self.standalone) = out;
+    }
+
+    /// Requests of ours the client has not answered yet.
+    pub fn pending_client_requests(&self) -> usize {
+        self.peer.pending()
+    }
+
+    /// A change announced by the server: passed on to a handshake-era client as a notification.
+    fn on_change(&self, change: &Change) {
+        if !lock(&self.legacy).as_ref().is_some_and(|l| l.initialized) {
+            return;
+        }
+        let wanted = match change {
+            Change::ResourceUpdated(uri) => lock(&self.subscriptions).contains(uri),
+            Change::Task(_) => false, // task status goes out with the task's own notifications
+            _ => true,
+        };
+        if !wanted {
+            return;
+        }
+        let Some(out) = lock(&self.standalone).clone() else { return };
+        let (method, params) = change.notification();
+        out.send_notification(jsonrpc::encode_notification(method, Some(&params)));
     }
 
     pub fn server(&self) -> &Server {
@@ -96,6 +154,10 @@ impl Session {
         for c in all {
             c.cancel();
         }
+        self.peer.close();
+        lock(&self.listening).take();
+        self.set_standalone(None);
+        self.server.tasks().cancel_owner(&self.server, &self.task_owner);
     }
 
     /// Handles one frame: a message or a batch. Never panics on bad input; every request gets
@@ -149,8 +211,10 @@ impl Session {
         match msg {
             Message::Request { id, method, params } => self.on_request(id, method, params, inbound),
             Message::Notification { method, params } => self.on_notification(&method, params),
-            Message::Response { id, .. } => {
-                tracing::debug!(target: "oxmcp.session", "ignoring a response to {id}: no request of ours is pending");
+            Message::Response { id, outcome } => {
+                if !self.peer.resolve(&id, outcome) {
+                    tracing::debug!(target: "oxmcp.session", "ignoring a response to {id}: no request of ours is pending");
+                }
             }
             Message::Invalid { id, error } => inbound.out.send(jsonrpc::encode_error(id.as_ref(), &error)),
         }
@@ -198,7 +262,7 @@ impl Session {
             }
             inflight.insert(id.clone(), ctx.cancellation.clone());
         }
-        let responder = Responder { session: self.clone(), ctx, out: inbound.out.clone() };
+        let responder = Responder { session: self.clone(), ctx, out: inbound.out.clone(), cache: None, mrtr: None };
         if !self.server.handler().validates_requests() {
             return responder.route(params);
         }
@@ -209,6 +273,7 @@ impl Session {
             Ok(()) => this.route(params),
             Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
             Err(HandlerError::Failed(m)) => this.finish(Err(rejected_by_validator(m))),
+            Err(e @ HandlerError::InputRequired { .. }) => this.finish(Err(failed_as_internal(e))),
         });
         handler.validate_request(check, reply);
     }
@@ -222,7 +287,11 @@ impl Session {
         inbound: &Inbound,
     ) -> Result<RequestContext, ErrorObject> {
         let req_meta = params.get("_meta");
-        let make = |version, client| RequestContext {
+        let progress = match req_meta.and_then(|m| m.get("progressToken")) {
+            Some(t @ (Value::String(_) | Value::Number(_))) => Some(Arc::new(Progress::new(t.clone()))),
+            _ => None,
+        };
+        let make = |version, client, legacy: bool, log| RequestContext {
             id: id.clone(),
             method: Arc::from(method),
             version,
@@ -231,7 +300,13 @@ impl Session {
             client,
             cancellation: Arc::new(Cancellation::default()),
             outbound: inbound.out.clone(),
+            peer: legacy.then(|| self.peer.clone()),
+            log,
+            progress: progress.clone(),
+            input: None,
+            task: None,
         };
+        let session_log = || LogGate::Session(self.log_level.clone());
         if let Some(raw) = req_meta.and_then(|m| m.get(meta::PROTOCOL_VERSION)) {
             let Some(requested) = raw.as_str() else {
                 return Err(ErrorObject::invalid_params(format!(
@@ -257,14 +332,24 @@ impl Session {
             if LEGACY_ONLY_METHODS.contains(&method) {
                 return Err(ErrorObject::method_not_found(method));
             }
-            return Ok(make(version, None));
+            let log = match req_meta.and_then(|m| m.get(meta::LOG_LEVEL)) {
+                None | Some(Value::Null) => LogGate::Off,
+                Some(v) => LogGate::Level(v.as_str().and_then(LogLevel::parse).ok_or_else(|| {
+                    ErrorObject::invalid_params(format!(
+                        "_meta[\"{}\"] must be one of {}, got {v}",
+                        meta::LOG_LEVEL,
+                        LogLevel::names()
+                    ))
+                })?),
+            };
+            return Ok(make(version, None, false, log));
         }
         if method == "initialize" {
-            return Ok(make(ProtocolVersion::LATEST_LEGACY, None));
+            return Ok(make(ProtocolVersion::LATEST_LEGACY, None, true, session_log()));
         }
         match lock(&self.legacy).as_ref() {
-            Some(l) => Ok(make(l.version, Some(l.client.clone()))),
-            None if method == "ping" => Ok(make(ProtocolVersion::LATEST_LEGACY, None)),
+            Some(l) => Ok(make(l.version, Some(l.client.clone()), true, session_log())),
+            None if method == "ping" => Ok(make(ProtocolVersion::LATEST_LEGACY, None, true, session_log())),
             None if method == "server/discover" => Err(ErrorObject::invalid_params(format!(
                 "missing _meta[\"{}\"] and _meta[\"{}\"]",
                 meta::PROTOCOL_VERSION,
@@ -276,7 +361,7 @@ impl Session {
         }
     }
 
-    fn initialize(&self, params: &Value) -> Result<Value, ErrorObject> {
+    fn initialize(self: &Arc<Self>, params: &Value) -> Result<Value, ErrorObject> {
         let requested = params
             .get("protocolVersion")
             .and_then(Value::as_str)
@@ -289,10 +374,17 @@ impl Session {
             capabilities: params.get("capabilities").cloned().unwrap_or_else(|| json!({})),
         };
         *lock(&self.legacy) = Some(Legacy { version, client: Arc::new(client), initialized: false });
+        let me = Arc::downgrade(self);
+        *lock(&self.listening) = Some(self.server.listen(move |change| {
+            if let Some(s) = me.upgrade() {
+                s.on_change(change);
+            }
+        }));
         let config = self.server.config();
         let mut result = Map::new();
         result.insert("protocolVersion".into(), Value::from(version.as_str()));
         result.insert("capabilities".into(), self.capabilities());
+        self.add_task_capability(version, &mut result);
         result.insert("serverInfo".into(), self.server.implementation().clone());
         if let Some(i) = &config.instructions {
             result.insert("instructions".into(), Value::from(i.as_str()));
@@ -301,11 +393,16 @@ impl Session {
     }
 
     fn capabilities(&self) -> Value {
-        json!({
-            "tools": {"listChanged": false},
-            "resources": {"subscribe": false, "listChanged": false},
-            "prompts": {"listChanged": false},
-        })
+        let mut caps = json!({
+            "tools": {"listChanged": true},
+            "resources": {"subscribe": true, "listChanged": true},
+            "prompts": {"listChanged": true},
+            "logging": {},
+        });
+        if self.server.handler().completes() {
+            caps["completions"] = json!({});
+        }
+        caps
     }
 
     fn discover(&self) -> Map<String, Value> {
@@ -313,6 +410,7 @@ impl Session {
         let versions: Vec<_> = ProtocolVersion::ALL.iter().rev().map(|v| v.as_str()).collect();
         result.insert("supportedVersions".into(), json!(versions));
         result.insert("capabilities".into(), self.capabilities());
+        self.add_task_capability(ProtocolVersion::LATEST, &mut result);
         if let Some(i) = &self.server.config().instructions {
             result.insert("instructions".into(), Value::from(i.as_str()));
         }
@@ -325,6 +423,11 @@ struct Responder {
     session: Arc<Session>,
     ctx: RequestContext,
     out: Arc<dyn Outbound>,
+    /// Caching hints of the resource being read, when it has its own.
+    cache: Option<(u64, super::CacheScope)>,
+    /// Stateless tools/call, resources/read, prompts/get: the target and arguments that a
+    /// `requestState` is bound to.
+    mrtr: Option<(String, Value)>,
 }
 
 /// Results of these methods carry caching hints in the stateless revision.
@@ -370,8 +473,11 @@ impl Responder {
             result.insert("resultType".into(), Value::from("complete"));
             if CACHEABLE.contains(&&*self.ctx.method) {
                 let config = self.session.server.config();
-                result.insert("ttlMs".into(), Value::from(config.cache_ttl_ms));
-                result.insert("cacheScope".into(), Value::from(config.cache_scope.as_str()));
+                let (ttl, scope) = self.cache.unwrap_or((config.cache_ttl_ms, config.cache_scope));
+                // An MRTR retry's result must not be cached.
+                let ttl = if self.ctx.input.is_some() { 0 } else { ttl };
+                result.entry("ttlMs").or_insert(Value::from(ttl));
+                result.entry("cacheScope").or_insert(Value::from(scope.as_str()));
             }
             let server_info = self.session.server.implementation().clone();
             match result.get_mut("_meta") {
@@ -413,6 +519,32 @@ impl Responder {
                 c.prompts().iter().map(|p| p.definition.clone()).collect()
             }),
             "prompts/get" => self.get_prompt(params),
+            "completion/complete" if self.session.server.handler().completes() => self.complete(&params),
+            "logging/setLevel" => {
+                let level = params.get("level").and_then(Value::as_str).and_then(LogLevel::parse);
+                let Some(level) = level else {
+                    let why = format!("logging/setLevel needs params.level, one of {}", LogLevel::names());
+                    return self.finish(Err(ErrorObject::invalid_params(why)));
+                };
+                self.session.log_level.set(level);
+                self.finish_ok(Map::new())
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let Some(uri) = params.get("uri").and_then(Value::as_str) else {
+                    return self
+                        .finish(Err(ErrorObject::invalid_params(format!("{method} needs params.uri (a string)"))));
+                };
+                let mut subs = lock(&self.session.subscriptions);
+                if &*method == "resources/subscribe" {
+                    subs.insert(uri.to_string());
+                } else {
+                    subs.remove(uri);
+                }
+                drop(subs);
+                self.finish_ok(Map::new())
+            }
+            "subscriptions/listen" if self.ctx.version.is_modern() => self.listen(&params),
+            "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/result" | "tasks/list" => self.tasks_method(&params),
             other => {
                 let err = ErrorObject::method_not_found(other);
                 self.finish(Err(err))
@@ -497,10 +629,17 @@ impl Responder {
                 return self.finish(Err(err));
             }
         };
-        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+        let mut this = self;
+        if let Err(e) = this.take_input(&params, name, &Value::Object(arguments.clone())) {
+            return this.finish(Err(e));
+        }
+        // A call that is, or may become, a task is served in task_calls.rs.
+        let Some((this, arguments)) = this.tool_task(&params, &tool, arguments) else { return };
+        let (handler, ctx, reply) = this.handoff(|this, r| match r {
             Ok(out) => this.finish_tool(out),
             Err(HandlerError::Protocol(e)) => this.finish(Err(e)),
             Err(HandlerError::Failed(text)) => this.finish_tool(ToolOutput::error(text)),
+            Err(HandlerError::InputRequired { requests, data }) => this.finish_input_required(requests, data),
         });
         handler.call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
@@ -524,12 +663,18 @@ impl Responder {
             let err = ErrorObject::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }));
             return self.finish(Err(err));
         };
-        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+        let mut this = self;
+        this.cache = target.cache();
+        if let Err(e) = this.take_input(&params, &uri, &Value::Null) {
+            return this.finish(Err(e));
+        }
+        let (handler, ctx, reply) = this.handoff(|this, r| match r {
             Ok(ResourceOutput(contents)) => {
                 let mut result = Map::new();
                 result.insert("contents".into(), Value::Array(contents));
                 this.finish_ok(result)
             }
+            Err(HandlerError::InputRequired { requests, data }) => this.finish_input_required(requests, data),
             Err(e) => this.finish(Err(failed_as_internal(e))),
         });
         handler.read_resource(ResourceRead { ctx, uri, target }, reply);
@@ -556,12 +701,234 @@ impl Responder {
                 .with_data(json!({ "prompt": name, "argument": missing }));
             return self.finish(Err(err));
         }
-        let (handler, ctx, reply) = self.handoff(|this, r| match r {
+        let mut this = self;
+        if let Err(e) = this.take_input(&params, name, &Value::Object(arguments.clone())) {
+            return this.finish(Err(e));
+        }
+        let (handler, ctx, reply) = this.handoff(|this, r| match r {
             Ok(PromptOutput(result)) => this.finish_ok(result),
+            Err(HandlerError::InputRequired { requests, data }) => this.finish_input_required(requests, data),
             Err(e) => this.finish(Err(failed_as_internal(e))),
         });
         handler.get_prompt(PromptGet { ctx, prompt, arguments }, reply);
     }
+}
+
+impl Responder {
+    /// Stateless MRTR: reads the client's `inputResponses` and verifies the `requestState` it
+    /// echoed, so the function sees every answer given so far (`ctx.input`).
+    fn take_input(&mut self, params: &Value, target: &str, arguments: &Value) -> Result<(), ErrorObject> {
+        if !self.ctx.version.is_modern() {
+            return Ok(());
+        }
+        self.mrtr = Some((target.to_string(), arguments.clone()));
+        let responses = match params.get("inputResponses") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => Some(m),
+            Some(_) => return Err(ErrorObject::invalid_params("inputResponses must be an object")),
+        };
+        let state = match params.get("requestState") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => return Err(ErrorObject::invalid_params("requestState must be a string")),
+        };
+        if responses.is_none() && state.is_none() {
+            return Ok(());
+        }
+        let mut carried = match state {
+            Some(token) => {
+                let binding = self.binding(target, arguments);
+                self.session.server.config().request_state.open(token, &binding).map_err(|e| {
+                    tracing::debug!(target: "oxmcp.session", "rejected requestState: {e}");
+                    ErrorObject::invalid_params(format!("Invalid requestState: {e}"))
+                        .with_data(json!({ "reason": format!("{e:?}") }))
+                })?
+            }
+            None => Carried::default(),
+        };
+        if let Some(r) = responses {
+            for (k, v) in r {
+                carried.responses.insert(k.clone(), v.clone());
+            }
+        }
+        self.ctx.input = Some(Arc::new(carried));
+        Ok(())
+    }
+
+    /// What a `requestState` of this request is bound to.
+    fn binding(&self, target: &str, arguments: &Value) -> Binding {
+        let principal = self
+            .ctx
+            .headers
+            .iter()
+            .find(|(k, _)| k == "authorization")
+            .map(|(_, v)| request_state::digest(&Value::from(v.as_str())));
+        Binding {
+            method: self.ctx.method.to_string(),
+            target: target.to_string(),
+            arguments: request_state::digest(arguments),
+            principal,
+        }
+    }
+
+    /// Answers `input_required`: the inputs the function asked for, and a sealed state carrying
+    /// the answers so far and the function's own state.
+    fn finish_input_required(self, requests: Map<String, Value>, data: Option<Value>) {
+        if !self.ctx.version.is_modern() || requests.is_empty() && data.is_none() {
+            let why = "a function asked for client input outside a stateless tools/call, resources/read or prompts/get";
+            return self.finish(Err(ErrorObject::internal(why)));
+        }
+        let Some((target, arguments)) = &self.mrtr else {
+            return self.finish(Err(ErrorObject::internal("input requested by a request that cannot ask for it")));
+        };
+        let binding = self.binding(target, arguments);
+        let mut carried = self.ctx.input.as_deref().cloned().unwrap_or_default();
+        carried.data = data;
+        let state = self.session.server.config().request_state.seal(&binding, &carried);
+        let mut result = Map::new();
+        result.insert("resultType".into(), Value::from("input_required"));
+        if !requests.is_empty() {
+            result.insert("inputRequests".into(), Value::Object(requests));
+        }
+        result.insert("requestState".into(), Value::String(state));
+        self.finish(Ok(Value::Object(result)));
+    }
+
+    fn complete(self, params: &Value) {
+        let reference = match params.get("ref") {
+            Some(r) => match (r.get("type").and_then(Value::as_str), r.get("name"), r.get("uri")) {
+                (Some("ref/prompt"), Some(Value::String(n)), _) => CompletionRef::Prompt(n.clone()),
+                (Some("ref/resource"), _, Some(Value::String(u))) => CompletionRef::Resource(u.clone()),
+                _ => {
+                    let why = "completion/complete: params.ref must be {type: \"ref/prompt\", name} or {type: \"ref/resource\", uri}";
+                    return self.finish(Err(ErrorObject::invalid_params(why)));
+                }
+            },
+            None => return self.finish(Err(ErrorObject::invalid_params("completion/complete needs params.ref"))),
+        };
+        let catalog = self.session.server.catalog();
+        let known = match &reference {
+            CompletionRef::Prompt(n) => catalog.prompt(n).is_some(),
+            CompletionRef::Resource(u) => {
+                catalog.templates().iter().any(|t| t.definition.get("uriTemplate").and_then(Value::as_str) == Some(u))
+                    || catalog.resources().iter().any(|r| r.uri == *u)
+            }
+        };
+        if !known {
+            let what = match &reference {
+                CompletionRef::Prompt(n) => format!("Unknown prompt: {n}"),
+                CompletionRef::Resource(u) => format!("Unknown resource template: {u}"),
+            };
+            return self.finish(Err(ErrorObject::invalid_params(what)));
+        }
+        let argument = params.get("argument");
+        let (Some(name), Some(value)) = (
+            argument.and_then(|a| a.get("name")).and_then(Value::as_str),
+            argument.and_then(|a| a.get("value")).and_then(Value::as_str),
+        ) else {
+            let why = "completion/complete needs params.argument {name, value} (strings)";
+            return self.finish(Err(ErrorObject::invalid_params(why)));
+        };
+        let context = match params.get("context").and_then(|c| c.get("arguments")) {
+            Some(Value::Object(m)) => m.clone(),
+            _ => Map::new(),
+        };
+        let request = CompletionRequest {
+            ctx: self.ctx.clone(),
+            reference,
+            argument: name.to_string(),
+            value: value.to_string(),
+            context,
+        };
+        let handler = self.session.server.handler().clone();
+        let (_, _, reply) = self.handoff(|this, r| match r {
+            Ok(out) => this.finish_ok(completion_result(out)),
+            Err(e) => this.finish(Err(failed_as_internal(e))),
+        });
+        handler.complete(request, reply);
+    }
+
+    /// `subscriptions/listen` (stateless): acknowledges the filter it honours, then forwards
+    /// matching changes, each tagged with the subscription id, until the client goes away.
+    fn listen(self, params: &Value) {
+        let Some(filter) = params.get("notifications").and_then(Value::as_object) else {
+            let why = "subscriptions/listen needs params.notifications (a subscription filter object)";
+            return self.finish(Err(ErrorObject::invalid_params(why)));
+        };
+        let flag = |k: &str| filter.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let (tools, prompts, resources) =
+            (flag("toolsListChanged"), flag("promptsListChanged"), flag("resourcesListChanged"));
+        let uris: HashSet<String> = match filter.get("resourceSubscriptions") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => HashSet::new(),
+        };
+        let task_ids: HashSet<String> = match filter.get("taskIds") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            _ => HashSet::new(),
+        };
+        let mut honoured = Map::new();
+        for (key, on) in
+            [("toolsListChanged", tools), ("promptsListChanged", prompts), ("resourcesListChanged", resources)]
+        {
+            if on {
+                honoured.insert(key.into(), Value::Bool(true));
+            }
+        }
+        if !uris.is_empty() {
+            honoured.insert("resourceSubscriptions".into(), json!(filter["resourceSubscriptions"]));
+        }
+        if !task_ids.is_empty() {
+            honoured.insert("taskIds".into(), json!(filter["taskIds"]));
+        }
+        let sub_id = self.ctx.id.to_value();
+        let tag = json!({ meta::SUBSCRIPTION_ID: sub_id });
+        let mut ack = Map::new();
+        ack.insert("notifications".into(), Value::Object(honoured));
+        ack.insert("_meta".into(), tag.clone());
+        // The acknowledgement goes first: the listener is registered only after it is queued.
+        self.ctx.notify("notifications/subscriptions/acknowledged", Value::Object(ack));
+        let ctx = self.ctx.clone();
+        let listening = self.session.server.listen(move |change| {
+            let wanted = match change {
+                Change::ToolsListChanged => tools,
+                Change::PromptsListChanged => prompts,
+                Change::ResourcesListChanged => resources,
+                Change::ResourceUpdated(uri) => uris.contains(uri),
+                Change::Task(task) => {
+                    task.get("taskId").and_then(Value::as_str).is_some_and(|id| task_ids.contains(id))
+                }
+            };
+            if wanted {
+                let (method, mut params) = change.notification();
+                if let Value::Object(m) = &mut params {
+                    m.insert("_meta".into(), tag.clone());
+                }
+                ctx.notify(method, params);
+            }
+        });
+        // The request stays open until it is cancelled (HTTP: the client closed the stream;
+        // stdio: notifications/cancelled); then the listener goes, and no answer is sent.
+        let cancellation = self.ctx.cancellation.clone();
+        cancellation.on_cancel(move || {
+            drop(listening);
+            drop(self);
+        });
+    }
+}
+
+fn completion_result(out: CompletionOutput) -> Map<String, Value> {
+    const MAX: usize = 100;
+    let total = out.total.unwrap_or(out.values.len() as u64);
+    let cut = out.values.len() > MAX;
+    let mut values = out.values;
+    values.truncate(MAX);
+    let mut completion = Map::new();
+    completion.insert("values".into(), json!(values));
+    completion.insert("total".into(), Value::from(total.max(values.len() as u64)));
+    completion.insert("hasMore".into(), Value::Bool(out.has_more.unwrap_or(false) || cut));
+    let mut result = Map::new();
+    result.insert("completion".into(), Value::Object(completion));
+    result
 }
 
 /// Marks errors from `validate_request` rejections (HTTP answers them 401 with a Bearer challenge).
@@ -575,6 +942,7 @@ fn failed_as_internal(e: HandlerError) -> ErrorObject {
     match e {
         HandlerError::Protocol(e) => e,
         HandlerError::Failed(m) => ErrorObject::new(codes::INTERNAL_ERROR, m),
+        HandlerError::InputRequired { .. } => ErrorObject::internal("this request cannot ask the client for input"),
     }
 }
 

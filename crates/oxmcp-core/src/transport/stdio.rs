@@ -60,6 +60,7 @@ where
 
     spawn_writer(output, rx, closed.clone())?;
     let inbound = Inbound::new(Arc::new(WriterSink(tx.clone())));
+    session.set_standalone(Some(inbound.out.clone()));
     spawn_reader(input, session.clone(), inbound, options.max_message_bytes, input_done.clone(), shutdown.clone())?;
 
     tokio::select! {

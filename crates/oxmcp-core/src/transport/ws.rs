@@ -274,6 +274,7 @@ async fn connection(guard: ActiveGuard, stream: TcpStream, shutdown: Cancellatio
     let mut writer = tokio::spawn(write_loop(sink, rx, options.write_timeout, writer_dead.clone()));
     let session: Arc<Session> = shared.server.session();
     let inbound = Inbound { out: Arc::new(WsOutbound(tx.clone())), headers: Arc::new(headers) };
+    session.set_standalone(Some(inbound.out.clone()));
 
     let ping_every = options.ping_interval;
     let mut ticker = tokio::time::interval_at(Instant::now() + ping_every, ping_every);

@@ -69,6 +69,7 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     let (tx, rx) = mpsc::unbounded_channel();
     let inbound = Inbound::new(Arc::new(StreamOutbound(tx.clone())));
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
+    session.session.set_standalone(Some(session.inbound.out.clone()));
     state.sse.lock().insert(id.clone(), session);
     let endpoint = format!("{}?session_id={id}", state.options.sse_messages_path);
     let _ = tx.send(Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n")));

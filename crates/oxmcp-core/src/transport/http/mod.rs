@@ -13,6 +13,7 @@
 pub mod body;
 pub mod events;
 mod legacy_sse;
+mod param_headers;
 mod security;
 mod sessions;
 
@@ -243,6 +244,15 @@ impl Outbound for RequestOutbound {
     }
 }
 
+/// The GET stream of a handshake-era session: notifications that belong to no request.
+struct StandaloneOutbound(mpsc::UnboundedSender<Bytes>);
+
+impl Outbound for StandaloneOutbound {
+    fn send(&self, frame: Vec<u8>) {
+        let _ = self.0.send(body::sse_event(None, &frame));
+    }
+}
+
 /// Cancels a stateless request's work when its HTTP exchange is dropped (the client went away).
 struct CancelOnDrop(Option<Arc<Session>>);
 
@@ -286,8 +296,9 @@ fn plain_status(status: StatusCode) -> Response<BoxBody> {
     r
 }
 
+/// A header's value without surrounding whitespace (RFC 9110 OWS).
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
 }
 
 /// Does `Accept` allow this media type (absent header, `*/*` and `type/*` count)?
@@ -512,6 +523,11 @@ impl State {
             if let Err(e) = check_metadata_headers(&headers, &incoming, &version) {
                 return error_response_for(StatusCode::BAD_REQUEST, id, e);
             }
+            if let Some(("tools/call", params)) = single_request(&incoming) {
+                if let Err(e) = param_headers::check(&headers, &self.server.catalog(), params) {
+                    return error_response_for(StatusCode::BAD_REQUEST, id, e);
+                }
+            }
             let session = self.server.session();
             return self.exchange(&session, incoming, &headers, true, None).await;
         }
@@ -682,6 +698,7 @@ impl State {
             }
             *slot = Some(tx.clone());
         }
+        entry.session.set_standalone(Some(Arc::new(StandaloneOutbound(tx.clone()))));
         let keepalive = self.options.keepalive;
         tokio::spawn(async move {
             loop {

@@ -1,0 +1,103 @@
+//! Requests the server sends to the client in a handshake-era session (`elicitation/create`,
+//! `sampling/createMessage`, `roots/list`, `ping`), each tied to the client request it serves.
+//!
+//! A `PeerCall` is a future of the client's answer. Dropping it before the answer (the calling
+//! request was cancelled, or the tool stopped waiting) forgets the entry and tells the client with
+//! `notifications/cancelled`, so nothing is left behind on either side.
+
+use super::Outbound;
+use crate::jsonrpc::{self, ErrorObject, RequestId};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::sync::oneshot;
+
+type Answer = Result<Value, ErrorObject>;
+
+/// The server's requests awaiting an answer, per session.
+#[derive(Default)]
+pub struct PeerRequests {
+    next: AtomicI64,
+    pending: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
+}
+
+impl PeerRequests {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, oneshot::Sender<Answer>>> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sends `method` to the client through `out` and returns the future of its answer.
+    pub fn call(self: &Arc<Self>, out: &Arc<dyn Outbound>, method: &str, params: Value) -> PeerCall {
+        let id = RequestId::Num(self.next.fetch_add(1, Ordering::Relaxed) + 1);
+        let (tx, rx) = oneshot::channel();
+        self.lock().insert(id.clone(), tx);
+        // Not the answer to the client's request: it travels ahead of it, on the same stream.
+        out.send_notification(jsonrpc::encode_request(&id, method, Some(&params)));
+        PeerCall { id, rx, peer: self.clone(), out: out.clone(), settled: false }
+    }
+
+    /// Delivers the client's answer; false when no such request is waiting.
+    pub fn resolve(&self, id: &RequestId, answer: Answer) -> bool {
+        match self.lock().remove(id) {
+            Some(tx) => {
+                let _ = tx.send(answer);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests waiting for an answer.
+    pub fn pending(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Fails every waiting request (the session ended).
+    pub fn close(&self) {
+        self.lock().clear(); // dropped senders: each PeerCall resolves to an error
+    }
+}
+
+/// The client's answer to one server request. See the module docs.
+pub struct PeerCall {
+    id: RequestId,
+    rx: oneshot::Receiver<Answer>,
+    peer: Arc<PeerRequests>,
+    out: Arc<dyn Outbound>,
+    settled: bool,
+}
+
+impl PeerCall {
+    pub fn id(&self) -> &RequestId {
+        &self.id
+    }
+}
+
+impl Future for PeerCall {
+    type Output = Answer;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Answer> {
+        match Pin::new(&mut self.rx).poll(cx) {
+            Poll::Ready(r) => {
+                self.settled = true;
+                Poll::Ready(
+                    r.unwrap_or_else(|_| Err(ErrorObject::internal("the session ended before the client answered"))),
+                )
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for PeerCall {
+    fn drop(&mut self) {
+        if self.settled || self.peer.lock().remove(&self.id).is_none() {
+            return;
+        }
+        let params = json!({ "requestId": self.id.to_value(), "reason": "the server no longer needs the answer" });
+        self.out.send_notification(jsonrpc::encode_notification("notifications/cancelled", Some(&params)));
+    }
+}

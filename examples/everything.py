@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from oxmcp import Context, McpServer
+from oxmcp import Context, ErrorCode, McpError, McpServer
 from oxmcp.types import (
     AudioContent,
     CompletionArgument,
@@ -465,6 +465,74 @@ def complete(
     """Suggests values for prompt arguments and template variables."""
     candidates = {"arg1": ["test", "testing", "tested"], "arg2": ["alpha", "beta"], "id": ["123", "456"]}
     return [v for v in candidates.get(argument.name, []) if v.startswith(argument.value)]
+
+
+# -- tasks (io.modelcontextprotocol/tasks extension) -----------------------------------------------
+
+
+@server.tool()
+def greet(name: str) -> str:
+    """Greets someone. A plain tool: never a task, whatever the client asks."""
+    return f"Hello, {name}!"
+
+
+@server.tool(task=True)
+async def slow_compute(seconds: float, label: str = "") -> str:
+    """Works for `seconds`, then reports. A task for clients that can do tasks; cancellable."""
+    await asyncio.sleep(seconds)
+    return f"Computed {label or 'result'} in {seconds:g} s"
+
+
+@server.tool(task="required")
+async def failing_job() -> str:
+    """Only runs as a task; fails after about a second (a tool error: the task completes, isError)."""
+    await asyncio.sleep(1.0)
+    raise RuntimeError("the job failed")
+
+
+@server.tool(task=True)
+async def protocol_error_job() -> str:
+    """A task whose function fails with a JSON-RPC error: the task ends `failed`."""
+    await asyncio.sleep(0.2)
+    raise McpError(ErrorCode.INTERNAL_ERROR, "the job could not reach its backend")
+
+
+CONFIRM_DELETE_FORM = {
+    "type": "object",
+    "properties": {"confirm": {"type": "boolean", "description": "Delete the file?"}},
+    "required": ["confirm"],
+}
+
+
+@server.tool(task=True)
+async def confirm_delete(filename: str, ctx: Context) -> str:
+    """Asks the user to confirm (the task waits in `input_required`), then deletes (pretends to)."""
+    answer = await ctx.elicit(f"Delete {filename}?", CONFIRM_DELETE_FORM, key="confirm")
+    if answer.accepted and (answer.data or {}).get("confirm"):
+        return f"Deleted {filename}"
+    return f"Kept {filename}"
+
+
+@server.tool(task=True)
+async def multi_input(ctx: Context) -> str:
+    """Asks two questions at once: the task waits for both answers."""
+    name, confirm = await asyncio.gather(
+        ctx.elicit("What is your name?", NAME_FORM, key="name"),
+        ctx.elicit("Go ahead?", CONFIRM_DELETE_FORM, key="confirm"),
+    )
+    who = (name.data or {}).get("name", "stranger")
+    go = bool((confirm.data or {}).get("confirm"))
+    return f"{who} said {'yes' if go else 'no'}"
+
+
+@server.tool(task="required", task_start="manual")
+async def test_tool_with_task(ctx: Context) -> str:
+    """Asks for the user's name synchronously (input-required rounds), then becomes a task."""
+    answer = await ctx.elicit("What is your name?", NAME_FORM, key="user_name")
+    name = (answer.data or {}).get("name", "stranger") if answer.accepted else "stranger"
+    await ctx.start_task()
+    await asyncio.sleep(0.3)
+    return f"Hello, {name}! (the task finished)"
 
 
 def main(argv: list[str] | None = None) -> None:

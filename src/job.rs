@@ -291,6 +291,19 @@ impl Job {
         Ok(())
     }
 
+    /// Makes this tool call a task now, if it may become one: the request is answered with the
+    /// task at once and this job's answer becomes the task's result. True once the call is a task
+    /// (also when it started as one); False when it cannot be one (it carries on as a plain call).
+    fn start_task(&self) -> PyResult<bool> {
+        self.ctx.start_task().map_err(|e| PyRuntimeError::new_err(e.message))
+    }
+
+    /// The id of the task this call runs as, if any.
+    #[getter]
+    fn task_id(&self) -> Option<String> {
+        self.ctx.task_id()
+    }
+
     /// The validated arguments as a fresh dict (taken: a second call returns an empty dict).
     fn kwargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let args = self.args.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();

@@ -5,8 +5,8 @@ use crate::handler::{Entries, PyHandler};
 use crate::job::{Entry, Job};
 use crate::memory::MemoryClient;
 use oxmcp_core::server::{
-    CacheScope, Catalog, Change, ListKind, PromptSpec, RequestStateKeys, ResourceSpec, Server, ServerConfig,
-    TemplateSpec, ToolSpec,
+    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, PromptSpec, RequestStateKeys, ResourceSpec, Server,
+    ServerConfig, TaskSupport, TemplateSpec, ToolSpec,
 };
 use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -119,7 +119,8 @@ impl ServerCore {
     #[new]
     #[pyo3(signature = (name, version, runner, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
-                        cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0))]
+                        cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0,
+                        task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         name: String,
@@ -137,6 +138,9 @@ impl ServerCore {
         sync_workers: usize,
         request_state_keys: Option<Vec<Vec<u8>>>,
         request_state_ttl_s: f64,
+        task_ttl_s: f64,
+        max_tasks: usize,
+        task_poll_interval_s: f64,
     ) -> PyResult<Self> {
         let mut config = ServerConfig::new(name, version);
         config.instructions = instructions;
@@ -160,6 +164,11 @@ impl ServerCore {
             positive_seconds("request_state_ttl_s", request_state_ttl_s)?;
             config.request_state.ttl = std::time::Duration::from_secs_f64(request_state_ttl_s);
         }
+        positive_seconds("task_ttl_s", task_ttl_s)?;
+        positive_seconds("task_poll_interval_s", task_poll_interval_s)?;
+        config.tasks.ttl = std::time::Duration::from_secs_f64(task_ttl_s).max(std::time::Duration::from_millis(1));
+        config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
+        config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
         let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
         let server = Server::new(config, handler.clone());
@@ -168,8 +177,13 @@ impl ServerCore {
 
     /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`;
     /// `wraps`: the output schema wraps results as `{"result": ...}`; `structured=False`: answer
-    /// with text only (no `structuredContent`).
-    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, structured=true, drop_unknown=true))]
+    /// with text only (no `structuredContent`). `task_support` ("optional" | "required" |
+    /// "forbidden") sets the definition's `execution.taskSupport` (else it is read from there);
+    /// `task_start="manual"`: a call that may become a task runs as a plain request until the
+    /// function calls `Job.start_task()`.
+    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, structured=true, drop_unknown=true,
+                        task_support=None, task_start="immediate"))]
+    #[allow(clippy::too_many_arguments)]
     fn add_tool(
         &self,
         definition_json: &str,
@@ -178,9 +192,31 @@ impl ServerCore {
         wraps: bool,
         structured: bool,
         drop_unknown: bool,
+        task_support: Option<&str>,
+        task_start: &str,
     ) -> PyResult<()> {
+        if let Some(s) = task_support {
+            if TaskSupport::parse(s).is_none() {
+                let why = format!("task_support must be 'optional', 'required' or 'forbidden', not {s:?}");
+                return Err(PyValueError::new_err(why));
+            }
+        }
+        let manual = match task_start {
+            "immediate" => false,
+            "manual" => true,
+            other => {
+                return Err(PyValueError::new_err(format!("task_start must be 'immediate' or 'manual', not {other:?}")))
+            }
+        };
+        let support = task_support.map(str::to_string);
+        let build = move |mut d: Value, h| {
+            if let Some(s) = support {
+                d["execution"]["taskSupport"] = Value::String(s);
+            }
+            ToolSpec::new(d, h, drop_unknown).map(|t| ToolSpec { task_manual_start: manual, ..t })
+        };
         let entry = Entry { obj: entry, is_async, wraps, structured };
-        self.add("tool", definition_json, entry, |d, h| ToolSpec::new(d, h, drop_unknown), Catalog::add_tool)
+        self.add("tool", definition_json, entry, build, Catalog::add_tool)
     }
 
     fn remove_tool(&self, name: &str) -> bool {

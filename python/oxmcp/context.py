@@ -285,6 +285,28 @@ class Context:
         raw = await self._ask("roots/list", _client_requests.roots_params(), key)
         return _client_requests.decode_roots(raw)
 
+    # -- tasks ---------------------------------------------------------------------------------
+    def start_task(self) -> _Sent:
+        """Makes this tool call a task now, for tools registered with ``task_start="manual"``:
+        ``await ctx.start_task()`` (sync functions may call it without ``await``).
+
+        The client gets the task at once (a ``CreateTaskResult``) and then polls it; whatever the
+        function returns from here on becomes the task's result. Input asked for before this call
+        is resolved synchronously (input-required rounds, or requests in a handshake-era session);
+        input asked for afterwards makes the task ``input_required`` until the client answers.
+
+        Returns True once the call is a task (also when it started as one), False when it cannot
+        become one: the tool does not support tasks, or the client did not declare the tasks
+        extension on this request (2026-07-28) or did not ask for a task (2025-11-25). The call then
+        carries on as a plain request.
+        """
+        return _Sent(bool(self._job.start_task()))
+
+    @property
+    def task_id(self) -> str | None:
+        """The id of the task this call runs as, or None for a plain request."""
+        return self._job.task_id
+
     # -- state carried across stateless rounds -------------------------------------------------
     @property
     def carried_state(self) -> Any:

@@ -75,6 +75,10 @@ class McpServer:
             verify). Give every instance behind a load balancer the same key. Default: the
             ``OXMCP_REQUEST_STATE_KEY`` environment variable, else a random key per process.
         request_state_ttl: Seconds a ``requestState`` stays valid (default 600).
+        task_ttl: Seconds a task (see ``@server.tool(task=...)``) is kept after its last status
+            change (default 60; a running task is never dropped).
+        max_tasks: Bound on the tasks kept in memory; when full, the oldest ended tasks make room,
+            and a new task is refused while all are unfinished.
     """
 
     def __init__(
@@ -94,6 +98,8 @@ class McpServer:
         sync_workers: int = 40,
         request_state_key: str | bytes | list[str | bytes] | None = None,
         request_state_ttl: float = 600.0,
+        task_ttl: float = 60.0,
+        max_tasks: int = 10_000,
     ) -> None:
         self.name = name
         self.version = version
@@ -115,6 +121,8 @@ class McpServer:
             sync_workers=sync_workers,
             request_state_keys=_state_keys(request_state_key),
             request_state_ttl_s=float(request_state_ttl),
+            task_ttl_s=float(task_ttl),
+            max_tasks=max_tasks,
         )
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
         self.url: str | None = None
@@ -156,6 +164,8 @@ class McpServer:
         icons: list[Any] | None = None,
         structured_output: bool | None = None,
         input_schema: dict[str, Any] | None = None,
+        task: bool | Literal["optional", "required"] = False,
+        task_start: Literal["immediate", "manual"] = "immediate",
     ) -> Callable[[F], F]: ...
     def tool(
         self,
@@ -170,6 +180,8 @@ class McpServer:
         icons: list[Any] | None = None,
         structured_output: bool | None = None,
         input_schema: dict[str, Any] | None = None,
+        task: bool | Literal["optional", "required"] = False,
+        task_start: Literal["immediate", "manual"] = "immediate",
     ) -> Any:
         """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
         ``@server.tool("name", description=..., annotations={"readOnlyHint": True})``.
@@ -181,6 +193,14 @@ class McpServer:
         verbatim (``$schema``, ``$defs``, ``additionalProperties``, conditionals...); arguments are
         validated against it, and those named like the function's parameters are passed to them
         (all of them with ``**kwargs``).
+
+        ``task=True`` (or ``"optional"``) lets calls run as tasks: a client that can do tasks (the
+        ``io.modelcontextprotocol/tasks`` extension on 2026-07-28, ``params.task`` in 2025-11-25) gets
+        a task handle at once and polls it while the function runs in the background; other clients
+        get a plain answer. ``task="required"`` refuses clients that cannot do tasks. The tool's
+        definition shows it as ``execution.taskSupport``. With ``task_start="manual"`` a call runs as
+        a plain request (so questions asked first are answered synchronously) until the function
+        calls ``await ctx.start_task()``.
         Returns the function unchanged.
         """
 
@@ -196,6 +216,8 @@ class McpServer:
                 icons=icons,
                 structured_output=structured_output,
                 input_schema=input_schema,
+                task=task,
+                task_start=task_start,
             )
             return fn
 
@@ -216,9 +238,14 @@ class McpServer:
         icons: list[Any] | None = None,
         structured_output: bool | None = None,
         input_schema: dict[str, Any] | None = None,
+        task: bool | Literal["optional", "required"] = False,
+        task_start: Literal["immediate", "manual"] = "immediate",
     ) -> None:
         """Registers (or replaces) a tool, like ``@server.tool(...)``. At runtime, clients that
         listen are told the tool list changed."""
+        task_support = _task_support(task)
+        if task_start not in ("immediate", "manual"):
+            raise ValueError(f"task_start must be 'immediate' or 'manual', not {task_start!r}")
         spec = schema.analyze_function(fn, kind="tool")
         if input_schema is not None and (
             not isinstance(input_schema, dict) or input_schema.get("type") != "object"
@@ -253,10 +280,18 @@ class McpServer:
             outputSchema=out_schema,
             annotations=annotations,
             icons=icons,
+            execution={"taskSupport": task_support} if task_support else None,
             _meta=meta,
         )
         self._core.add_tool(
-            definition, entry, entry.is_async, wraps, entry.structured, drop_unknown=input_schema is None
+            definition,
+            entry,
+            entry.is_async,
+            wraps,
+            entry.structured,
+            drop_unknown=input_schema is None,
+            task_support=task_support,
+            task_start=task_start,
         )
         self._tools[tool_name] = entry
 
@@ -658,6 +693,17 @@ class McpServer:
             f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
             f"resources={len(self._resources)}, prompts={len(self._prompts)})"
         )
+
+
+def _task_support(task: bool | str) -> str | None:
+    """``execution.taskSupport`` for ``@server.tool(task=...)``."""
+    if task is True:
+        return "optional"
+    if task is False or task is None:
+        return None
+    if task in ("optional", "required"):
+        return str(task)
+    raise ValueError(f"task must be True, False, 'optional' or 'required', not {task!r}")
 
 
 def _state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:

@@ -37,7 +37,8 @@ impl ToolSpec {
             return Err(format!("tool {name:?}: inputSchema must have \"type\": \"object\""));
         }
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
-        let task_support = super::tasks::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
+        let task_support =
+            super::tasks::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
         Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false })
     }
 }

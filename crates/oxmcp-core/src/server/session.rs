@@ -157,7 +157,9 @@ impl Session {
         self.peer.close();
         lock(&self.listening).take();
         self.set_standalone(None);
-        self.server.tasks().cancel_owner(&self.server, &self.task_owner);
+        if self.negotiated_version().is_some_and(|v| v >= ProtocolVersion::V2025_11_25) {
+            self.server.tasks().cancel_owner(&self.server, &self.task_owner); // its tasks die with it
+        }
     }
 
     /// Handles one frame: a message or a batch. Never panics on bad input; every request gets

@@ -61,13 +61,7 @@ pub fn iso8601(ms: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        ms % 1000
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
 }
 
 /// A fresh task id: 128 bits from the OS CSPRNG, hex.
@@ -111,8 +105,9 @@ impl TaskSupport {
     pub fn of_definition(definition: &Value) -> Result<Self, String> {
         match definition.get("execution").and_then(|e| e.get("taskSupport")) {
             None | Some(Value::Null) => Ok(TaskSupport::Forbidden),
-            Some(Value::String(s)) => Self::parse(s)
-                .ok_or_else(|| format!("execution.taskSupport must be \"forbidden\", \"optional\" or \"required\", not {s:?}")),
+            Some(Value::String(s)) => Self::parse(s).ok_or_else(|| {
+                format!("execution.taskSupport must be \"forbidden\", \"optional\" or \"required\", not {s:?}")
+            }),
             Some(other) => Err(format!("execution.taskSupport must be a string, not {other}")),
         }
     }
@@ -689,18 +684,23 @@ impl Tasks {
         Some((task, resume))
     }
 
-    /// Runs `waiter` once the task has ended (at once if it has). False: no such task.
-    pub fn when_done(&self, owner: &str, task_id: &str, waiter: impl FnOnce(&TaskRecord) + Send + 'static) -> bool {
+    /// Runs `waiter` once the task has ended (at once if it has). `Err(waiter)`: no such task.
+    pub fn when_done<W: FnOnce(&TaskRecord) + Send + 'static>(
+        &self,
+        owner: &str,
+        task_id: &str,
+        waiter: W,
+    ) -> Result<(), W> {
         let mut live = lock(&self.live);
         // Read under the lock: `changed` takes the waiters under it too, so none is missed.
-        let Some(task) = self.config.store.get(owner, task_id) else { return false };
+        let Some(task) = self.config.store.get(owner, task_id) else { return Err(waiter) };
         if task.is_terminal() {
             drop(live);
             waiter(&task);
         } else {
             live.entry(task_id.to_string()).or_default().waiters.push(Box::new(waiter));
         }
-        true
+        Ok(())
     }
 
     /// Cancels every unfinished task of `owner` (its session ended).
@@ -713,11 +713,15 @@ impl Tasks {
     /// Runs (or runs again) the function of a task: `ctx` is the context it sees (its `task` link
     /// set, a fresh cancellation); its answer settles the task.
     pub fn run(server: &Server, ctx: RequestContext, tool: Arc<ToolSpec>, task: &TaskRecord) {
+        if ctx.cancellation.is_cancelled() {
+            return; // cancelled before it started
+        }
         let tasks = server.tasks();
         tasks.attach(&task.id, ctx.cancellation.clone(), None);
         let (owner, id) = (task.owner.clone(), task.id.clone());
         let settle_server = server.clone();
-        let reply = Reply::new(ctx.cancellation.clone(), move |r| settle_server.tasks().settle(&settle_server, &owner, &id, r));
+        let reply =
+            Reply::new(ctx.cancellation.clone(), move |r| settle_server.tasks().settle(&settle_server, &owner, &id, r));
         let arguments = task.arguments.clone();
         server.handler().call_tool(ToolCall { ctx, tool, arguments }, reply);
     }

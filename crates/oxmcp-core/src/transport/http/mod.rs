@@ -402,6 +402,7 @@ fn check_metadata_headers(headers: &HeaderMap, incoming: &Incoming, version: &st
     let name_key = match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
         _ => None,
     };
     if let Some(key) = name_key {

@@ -410,3 +410,31 @@ async def test_cancelling_a_request_with_a_pending_elicitation_leaves_nothing_be
     assert not call.done()
     call.cancel()
     assert (await client.request("ping")) == {}
+
+
+@pytest.mark.asyncio
+async def test_a_malformed_input_response_is_invalid_params():
+    server = McpServer("strict")
+
+    @server.tool()
+    async def ages(ctx: Context) -> str:
+        answer = await ctx.elicit(
+            "Age?", {"type": "object", "properties": {"age": {"type": "integer"}}}, key="age"
+        )
+        return str(answer.data)
+
+    client = MockMcpClient(server, protocol_version=MODERN, capabilities=CAPS)
+    with pytest.raises(McpError) as info:
+        await client.request(
+            "tools/call", {"name": "ages", "arguments": {}, "inputResponses": {"age": {"action": "maybe"}}}
+        )
+    assert info.value.code == -32602 and "inputResponses" in info.value.message
+    ok = await client.request(
+        "tools/call",
+        {
+            "name": "ages",
+            "arguments": {},
+            "inputResponses": {"age": {"action": "accept", "content": {"age": 3}}},
+        },
+    )
+    assert ok["content"][0]["text"] == "{'age': 3}"

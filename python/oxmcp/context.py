@@ -24,7 +24,7 @@ idempotent).
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from oxmcp import _client_requests
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["Context"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _Sent:
@@ -228,7 +229,7 @@ class Context:
         """
         params, decoder = _client_requests.elicitation_params(message, schema)
         raw = await self._ask("elicitation/create", params, key)
-        return _client_requests.decode_elicit_result(raw, decoder)
+        return self._decode(_client_requests.decode_elicit_result, raw, decoder)
 
     async def elicit_url(
         self, message: str, url: str, *, elicitation_id: str | None = None, key: str | None = None
@@ -239,8 +240,10 @@ class Context:
         params, decoder = _client_requests.elicitation_params(
             message, None, mode="url", url=url, elicitation_id=elicitation_id
         )
+        if self.stateless:  # 2026-07-28 correlates through requestState: no elicitationId
+            params.pop("elicitationId", None)
         raw = await self._ask("elicitation/create", params, key)
-        return _client_requests.decode_elicit_result(raw, decoder)
+        return self._decode(_client_requests.decode_elicit_result, raw, decoder)
 
     async def sample(
         self,
@@ -277,13 +280,13 @@ class Context:
             tool_choice=tool_choice,
         )
         raw = await self._ask("sampling/createMessage", params, key)
-        return _client_requests.decode_sampling_result(raw)
+        return self._decode(_client_requests.decode_sampling_result, raw)
 
     async def list_roots(self, *, key: str | None = None) -> list[Root]:
         """The client's roots (the directories or files it lets the server work on). Raises
         `McpError` -32021 when the client did not declare the ``roots`` capability."""
         raw = await self._ask("roots/list", _client_requests.roots_params(), key)
-        return _client_requests.decode_roots(raw)
+        return self._decode(_client_requests.decode_roots, raw)
 
     # -- tasks ---------------------------------------------------------------------------------
     def start_task(self) -> _Sent:
@@ -354,6 +357,16 @@ class Context:
         if not isinstance(result, dict):
             raise McpError(ErrorCode.INTERNAL_ERROR, f"the client's answer to {method} is not an object")
         return result
+
+    def _decode(self, decode: Callable[..., R], *args: Any) -> R:
+        """Decodes the client's answer. On the stateless wire the answer arrived in the request's
+        ``inputResponses``, so a malformed one is the request's fault: -32602."""
+        try:
+            return decode(*args)
+        except ValueError as exc:
+            if not self.stateless:
+                raise
+            raise McpError(ErrorCode.INVALID_PARAMS, f"invalid inputResponses: {exc}") from None
 
     def __repr__(self) -> str:
         return f"Context(request_id={self.request_id!r}, method={self.method!r})"

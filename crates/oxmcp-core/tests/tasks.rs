@@ -439,7 +439,7 @@ async fn status_changes_are_announced() {
     let _listening = {
         let seen = seen.clone();
         server.listen(move |c| {
-            if let Change::Task(t) = c {
+            if let Change::Task { task: t, .. } = c {
                 seen.lock().unwrap().push((t["taskId"].as_str().unwrap().to_string(), t["status"].clone()));
             }
         })
@@ -582,4 +582,31 @@ async fn a_closed_session_cancels_its_tasks() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn listen_streams_hear_only_their_own_callers_tasks() {
+    let (server, _) = server();
+    let alice = Arc::new(MemoryClient::connect(&server, vec![("authorization".into(), "Bearer alice".into())]));
+    let mallory = Arc::new(MemoryClient::connect(&server, vec![("authorization".into(), "Bearer mallory".into())]));
+    let id = assert_create_result(
+        &stateless(&alice, "tools/call", json!({ "name": "ask", "arguments": { "n": 1 } }), true).await.unwrap(),
+    );
+    // Both listen for the same task id (never answered: a listen stays open).
+    for client in [alice.clone(), mallory.clone()] {
+        let params = json!({ "notifications": { "taskIds": [id] }, "_meta": meta(true) });
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(5), client.request("subscriptions/listen", Some(params)))
+                .await;
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answer = json!({ "q0": { "action": "accept", "content": { "v": 1 } } });
+    wait_for(&alice, &id, "input_required").await;
+    stateless(&alice, "tasks/update", json!({ "taskId": id, "inputResponses": answer }), true).await.unwrap();
+    wait_for(&alice, &id, "completed").await;
+    let tasks =
+        |c: &MemoryClient| c.take_notifications().into_iter().filter(|n| n["method"] == "notifications/tasks").count();
+    assert!(tasks(&alice) >= 2, "alice hears her task's status changes");
+    assert_eq!(tasks(&mallory), 0, "mallory knows the id but hears nothing");
 }

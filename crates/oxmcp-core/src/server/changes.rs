@@ -16,8 +16,11 @@ pub enum Change {
     ResourcesListChanged,
     /// A resource's contents changed (`notifications/resources/updated`).
     ResourceUpdated(String),
-    /// A task changed status: its full `Task` object.
-    Task(Value),
+    /// A task changed status: its owner, and its full `Task` object.
+    Task {
+        owner: String,
+        task: Value,
+    },
 }
 
 impl Change {
@@ -28,7 +31,7 @@ impl Change {
             Change::PromptsListChanged => ("notifications/prompts/list_changed", json!({})),
             Change::ResourcesListChanged => ("notifications/resources/list_changed", json!({})),
             Change::ResourceUpdated(uri) => ("notifications/resources/updated", json!({ "uri": uri })),
-            Change::Task(task) => ("notifications/tasks", task.clone()),
+            Change::Task { task, .. } => ("notifications/tasks", task.clone()),
         }
     }
 }

@@ -117,7 +117,7 @@ impl Session {
         }
         let wanted = match change {
             Change::ResourceUpdated(uri) => lock(&self.subscriptions).contains(uri),
-            Change::Task(_) => false, // task status goes out with the task's own notifications
+            Change::Task { .. } => false, // task status goes out with the task's own notifications
             _ => true,
         };
         if !wanted {

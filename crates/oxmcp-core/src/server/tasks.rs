@@ -561,7 +561,7 @@ impl Tasks {
         };
         tracing::debug!(target: "oxmcp.tasks", "task {} is {}", task.id, task.status.as_str());
         if task.version.is_modern() {
-            server.emit(Change::Task(Value::Object(task.detailed())));
+            server.emit(Change::Task { owner: task.owner.clone(), task: Value::Object(task.detailed()) });
         }
         if let Some(l) = listener {
             l(task);

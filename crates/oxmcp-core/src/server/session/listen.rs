@@ -43,14 +43,17 @@ impl Responder {
         // The acknowledgement goes first: the listener is registered only after it is queued.
         self.ctx.notify("notifications/subscriptions/acknowledged", Value::Object(ack));
         let ctx = self.ctx.clone();
+        // Task status goes only to a listener of the task's own caller (ids are unguessable, but
+        // a leaked id must not leak the task).
+        let owner = self.task_owner();
         let listening = self.session.server.listen(move |change| {
             let wanted = match change {
                 Change::ToolsListChanged => tools,
                 Change::PromptsListChanged => prompts,
                 Change::ResourcesListChanged => resources,
                 Change::ResourceUpdated(uri) => uris.contains(uri),
-                Change::Task(task) => {
-                    task.get("taskId").and_then(Value::as_str).is_some_and(|id| task_ids.contains(id))
+                Change::Task { owner: of, task } => {
+                    *of == owner && task.get("taskId").and_then(Value::as_str).is_some_and(|id| task_ids.contains(id))
                 }
             };
             if wanted {

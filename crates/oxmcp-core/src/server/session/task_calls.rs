@@ -67,7 +67,7 @@ impl Session {
 impl Responder {
     /// Who owns the tasks this request creates or names: the caller's credentials on the
     /// stateless wire (a digest of `Authorization`, else "anonymous"), the session otherwise.
-    fn task_owner(&self) -> String {
+    pub(super) fn task_owner(&self) -> String {
         if !self.ctx.version.is_modern() {
             return self.session.task_owner.clone();
         }

@@ -99,10 +99,11 @@ fn parse_line(line: &[u8]) -> Value {
     assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "no embedded newlines");
     let v: Value = serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("non-JSON on the output ({e}): {:?}", String::from_utf8_lossy(line)));
-    let is_msg = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some());
+    let is_answer = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some());
+    let is_notification = |m: &Value| m["jsonrpc"] == "2.0" && m["method"].is_string() && m.get("id").is_none();
     match &v {
-        Value::Array(items) => assert!(items.iter().all(is_msg), "{v}"),
-        other => assert!(is_msg(other), "only JSON-RPC responses on stdout: {v}"),
+        Value::Array(items) => assert!(items.iter().all(is_answer), "{v}"),
+        other => assert!(is_answer(other) || is_notification(other), "only JSON-RPC messages on stdout: {v}"),
     }
     v
 }
@@ -282,4 +283,27 @@ async fn batches_over_stdio_are_one_line() {
     assert_eq!(r.as_array().map(Vec::len), Some(2), "{r}");
     peer.close_input();
     within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_listen_stream_does_not_delay_exit() {
+    let (server, _) = setup();
+    let options = StdioOptions { eof_grace: Duration::from_secs(5), ..Default::default() };
+    let mut peer = StdioPeer::start(&server, options);
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    peer.request(
+        json!("l"),
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true}, "_meta": meta}),
+    );
+    let ack = peer.recv().await;
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "l");
+    peer.close_input();
+    let closed_at = Instant::now();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
+    assert!(closed_at.elapsed() < Duration::from_secs(2), "took {:?}", closed_at.elapsed());
 }

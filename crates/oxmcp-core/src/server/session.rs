@@ -76,6 +76,8 @@ pub struct Session {
     standalone: Mutex<Option<Arc<dyn Outbound>>>,
     /// The session's registration for change notifications, once initialized.
     listening: Mutex<Option<Listening>>,
+    /// Open `subscriptions/listen` requests (in flight until cancelled).
+    listens: AtomicUsize,
     /// Owner of the tasks this (handshake-era) session creates: random, never reused.
     task_owner: String,
 }
@@ -95,6 +97,7 @@ impl Session {
             subscriptions: Mutex::default(),
             standalone: Mutex::new(None),
             listening: Mutex::new(None),
+            listens: AtomicUsize::new(0),
             task_owner: format!("session:{}", super::tasks::new_task_id()),
         })
     }
@@ -143,9 +146,10 @@ impl Session {
     }
 
     /// Waits until no request is in flight, or `timeout` passes. Returns true when idle.
+    /// Open `subscriptions/listen` streams do not count: they end only when cancelled.
     pub async fn wait_idle(&self, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
-        while self.inflight() > 0 {
+        while self.inflight() > self.listens.load(Ordering::Acquire) {
             if tokio::time::Instant::now() >= deadline {
                 return false;
             }

@@ -67,8 +67,10 @@ impl Responder {
         // The request stays open until it is cancelled (HTTP: the client closed the stream;
         // stdio: notifications/cancelled); then the listener goes, and no answer is sent.
         let cancellation = self.ctx.cancellation.clone();
+        self.session.listens.fetch_add(1, Ordering::AcqRel);
         cancellation.on_cancel(move || {
             drop(listening);
+            self.session.listens.fetch_sub(1, Ordering::AcqRel);
             drop(self);
         });
     }

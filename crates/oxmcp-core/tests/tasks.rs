@@ -100,6 +100,18 @@ impl Handler for TaskHandler {
                     reply.ok(ToolOutput::text(text));
                 });
             }
+            "peer" => {
+                tokio::spawn(async move {
+                    let answer = match ctx.request_client("roots/list", json!({})) {
+                        Ok(call) => call.await,
+                        Err(e) => Err(e),
+                    };
+                    match answer {
+                        Ok(v) => reply.ok(ToolOutput::text(v.to_string())),
+                        Err(e) => reply.send(Err(HandlerError::Failed(e.message))),
+                    }
+                });
+            }
             "manual_plain" => {
                 let id = ctx.task_id();
                 reply.ok(ToolOutput::text(format!("plain {}", id.is_none())))
@@ -129,6 +141,7 @@ fn server_with(config: ServerConfig) -> (Server, Arc<TaskHandler>) {
         c.add_tool(tool("fail", Some("optional"), false));
         c.add_tool(tool("broken", Some("optional"), false));
         c.add_tool(tool("ask", Some("optional"), false));
+        c.add_tool(tool("peer", Some("optional"), false));
         c.add_tool(tool("manual", Some("required"), true));
         c.add_tool(tool("manual_plain", Some("optional"), true));
     });
@@ -609,4 +622,17 @@ async fn listen_streams_hear_only_their_own_callers_tasks() {
         |c: &MemoryClient| c.take_notifications().into_iter().filter(|n| n["method"] == "notifications/tasks").count();
     assert!(tasks(&alice) >= 2, "alice hears her task's status changes");
     assert_eq!(tasks(&mallory), 0, "mallory knows the id but hears nothing");
+}
+
+#[tokio::test]
+async fn a_legacy_task_without_a_stream_to_the_client_fails_its_requests_at_once() {
+    let (server, _) = server();
+    let client = legacy(&server).await;
+    client.session().set_standalone(None); // e.g. HTTP with no GET stream open
+    let created = req(&client, "tools/call", json!({ "name": "peer", "arguments": {}, "task": {} })).await.unwrap();
+    let id = created["task"]["taskId"].as_str().unwrap().to_string();
+    let result = req(&client, "tasks/result", json!({ "taskId": id })).await.unwrap();
+    assert_eq!(result["isError"], true);
+    assert!(result["content"][0]["text"].as_str().unwrap().contains("no stream to the client"), "{result}");
+    assert_eq!(client.session().pending_client_requests(), 0);
 }

@@ -41,6 +41,10 @@ pub trait Outbound: Send + Sync + 'static {
     }
     /// A request ended without a response (it was cancelled). Batch collectors count these.
     fn skip(&self) {}
+    /// False once frames can no longer reach the client (e.g. its HTTP GET stream closed).
+    fn is_open(&self) -> bool {
+        true
+    }
 }
 
 /// Transport facts that come with one incoming frame.

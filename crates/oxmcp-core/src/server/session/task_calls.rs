@@ -23,9 +23,20 @@ impl Outbound for SessionStream {
         self.send_notification(frame)
     }
     fn send_notification(&self, frame: Vec<u8>) {
-        let out = self.0.upgrade().and_then(|s| lock(&s.standalone).clone());
-        if let Some(out) = out {
-            out.send_notification(frame);
+        let Some(session) = self.0.upgrade() else { return };
+        let out = lock(&session.standalone).clone().filter(|o| o.is_open());
+        match out {
+            Some(out) => out.send_notification(frame),
+            // No stream to the client (e.g. HTTP without a GET stream): a request could never be
+            // answered, so it fails now instead of leaving the task waiting until cancelled.
+            None => {
+                if let Ok(Incoming::Single(Message::Request { id, method, .. })) = jsonrpc::parse(&frame) {
+                    let why = format!(
+                        "{method}: the task has no stream to the client (open the session's GET stream to receive a task's requests)"
+                    );
+                    session.peer.resolve(&id, Err(ErrorObject::internal(why)));
+                }
+            }
         }
     }
 }

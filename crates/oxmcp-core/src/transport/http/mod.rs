@@ -251,6 +251,9 @@ impl Outbound for StandaloneOutbound {
     fn send(&self, frame: Vec<u8>) {
         let _ = self.0.send(body::sse_event(None, &frame));
     }
+    fn is_open(&self) -> bool {
+        !self.0.is_closed()
+    }
 }
 
 /// Cancels a stateless request's work when its HTTP exchange is dropped (the client went away).

@@ -213,11 +213,6 @@ impl Job {
         self.ctx.progress.is_some()
     }
 
-    /// True when a log message at `level` would reach the client.
-    fn log_enabled(&self, level: &str) -> PyResult<bool> {
-        Ok(self.ctx.log.allows(parse_level(level)?))
-    }
-
     /// Sends `notifications/message` (if the request's log level lets it through); returns
     /// whether it was sent.
     #[pyo3(signature = (level, data, logger=None))]

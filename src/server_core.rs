@@ -99,6 +99,15 @@ impl ServerCore {
         self.server.update_catalog(|c| insert(c, spec));
         Ok(())
     }
+    /// Takes an item out of the catalog, then forgets the Python function behind it.
+    fn remove(&self, handle: Option<u64>, take: impl FnOnce(&mut Catalog) -> bool) -> bool {
+        let removed = self.server.update_catalog(take);
+        if let Some(h) = handle {
+            self.entries().remove(h);
+        }
+        removed
+    }
+
     fn cache_hints(&self, ttl: Option<u64>, scope: Option<&str>) -> PyResult<Option<(u64, CacheScope)>> {
         if ttl.is_none() && scope.is_none() {
             return Ok(None);
@@ -221,11 +230,7 @@ impl ServerCore {
 
     fn remove_tool(&self, name: &str) -> bool {
         let handle = self.server.catalog().tool(name).map(|t| t.handle);
-        let removed = self.server.update_catalog(|c| c.remove_tool(name));
-        if let Some(h) = handle {
-            self.entries().remove(h);
-        }
-        removed
+        self.remove(handle, |c| c.remove_tool(name))
     }
 
     /// Registers a resource; `cache_ttl_ms`/`cache_scope` override the server's caching hints for
@@ -261,27 +266,13 @@ impl ServerCore {
     /// Removes a resource or resource template by its URI (template); returns whether it existed.
     fn remove_resource(&self, uri: &str) -> bool {
         let catalog = self.server.catalog();
-        let handle = catalog.resources().iter().find(|r| r.uri == uri).map(|r| r.handle).or_else(|| {
-            catalog
-                .templates()
-                .iter()
-                .find(|t| t.definition.get("uriTemplate").and_then(Value::as_str) == Some(uri))
-                .map(|t| t.handle)
-        });
-        let removed = self.server.update_catalog(|c| c.remove_resource(uri) || c.remove_template(uri));
-        if let Some(h) = handle {
-            self.entries().remove(h);
-        }
-        removed
+        let handle = catalog.resource(uri).map(|r| r.handle).or_else(|| catalog.template(uri).map(|t| t.handle));
+        self.remove(handle, |c| c.remove_resource(uri) || c.remove_template(uri))
     }
 
     fn remove_prompt(&self, name: &str) -> bool {
         let handle = self.server.catalog().prompt(name).map(|p| p.handle);
-        let removed = self.server.update_catalog(|c| c.remove_prompt(name));
-        if let Some(h) = handle {
-            self.entries().remove(h);
-        }
-        removed
+        self.remove(handle, |c| c.remove_prompt(name))
     }
 
     fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
@@ -314,8 +305,7 @@ impl ServerCore {
         Ok(Some(match target {
             oxmcp_core::server::ResourceTarget::Static(r) => (r.uri.clone(), PyDict::new(py)),
             oxmcp_core::server::ResourceTarget::Template(t, vars) => {
-                let key = t.definition.get("uriTemplate").and_then(Value::as_str).unwrap_or_default().to_string();
-                (key, crate::convert::map_to_py(py, &vars)?)
+                (t.uri_template.clone(), crate::convert::map_to_py(py, &vars)?)
             }
         }))
     }
@@ -323,19 +313,6 @@ impl ServerCore {
     /// Tells clients subscribed to `uri` that it changed (`notifications/resources/updated`).
     fn notify_resource_updated(&self, uri: String) {
         self.server.emit(Change::ResourceUpdated(uri));
-    }
-
-    /// Tells listening clients that a list changed ("tools", "resources" or "prompts"), for
-    /// lists the catalog does not know about (e.g. a `list_resources` override).
-    fn notify_list_changed(&self, kind: &str) -> PyResult<()> {
-        let change = match kind {
-            "tools" => Change::ToolsListChanged,
-            "resources" => Change::ResourcesListChanged,
-            "prompts" => Change::PromptsListChanged,
-            other => return Err(PyValueError::new_err(format!("unknown list {other:?}"))),
-        };
-        self.server.emit(change);
-        Ok(())
     }
 
     /// The descriptor the asyncio loop watches for queued work.

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from oxmcp import _results
+from oxmcp._completion import completion_arguments
 from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
@@ -51,6 +52,20 @@ class Entry:
     description: str | None = None
     # Hand-written input schema: only these arguments reach the function (None: all of them).
     accepts: frozenset[str] | None = None
+
+
+def call_arguments(entry: Entry, kwargs: dict[str, Any], context: Context | None) -> dict[str, Any]:
+    """The keyword arguments of a call from validated JSON arguments (taken over, not copied): only
+    those the function accepts, converted to the annotated types, plus its `Context`."""
+    if entry.accepts is not None:
+        kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
+    if entry.converters:
+        for name, convert in entry.converters.items():
+            if name in kwargs:
+                kwargs[name] = convert(kwargs[name])
+    if entry.context_param is not None:
+        kwargs[entry.context_param] = context
+    return kwargs
 
 
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
@@ -112,16 +127,8 @@ class Pump:
                 logger.exception("oxmcp: failed to run a queued call")
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
-        kwargs = job.kwargs()
-        if entry.accepts is not None:
-            kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
-        if entry.converters:
-            for name, convert in entry.converters.items():
-                if name in kwargs:
-                    kwargs[name] = convert(kwargs[name])
-        if entry.context_param is not None:
-            kwargs[entry.context_param] = Context(job, self._server_ref())
-        return kwargs
+        context = Context(job, self._server_ref()) if entry.context_param is not None else None
+        return call_arguments(entry, job.kwargs(), context)
 
     def _invoke(self, job: Job, entry: Entry) -> Any:
         kind = job.kind
@@ -130,8 +137,6 @@ class Pump:
         if kind == "list":
             return entry.fn()
         if kind == "complete":
-            from oxmcp._completion import completion_arguments
-
             return entry.fn(*completion_arguments(job.kwargs()))
         return entry.fn(**self._arguments(job, entry))
 

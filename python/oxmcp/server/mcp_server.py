@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
-from oxmcp import _core, schema
-from oxmcp._pump import Entry, Pump
+from oxmcp import _core, _results, schema
+from oxmcp._pump import Entry, Pump, call_arguments
+from oxmcp.exceptions import ErrorCode, McpError
+from oxmcp.types import _resource_contents
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -416,28 +419,15 @@ class McpServer:
 
     async def _read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
         """`Context.read_resource`: runs this server's resource function for ``uri``."""
-        from oxmcp import _results
-        from oxmcp.exceptions import ErrorCode, McpError
-        from oxmcp.types import BlobResourceContents, TextResourceContents
-
         found = self._core.match_resource(uri)
         entry = self._resources.get(found[0]) if found is not None else None
         if found is None or entry is None:
             code = ErrorCode.INVALID_PARAMS if ctx.stateless else ErrorCode.RESOURCE_NOT_FOUND_LEGACY
             raise McpError(code, f"Resource not found: {uri}", {"uri": uri})
-        kwargs = dict(found[1])
-        for key, convert in entry.converters.items():
-            if key in kwargs:
-                kwargs[key] = convert(kwargs[key])
-        if entry.context_param is not None:
-            kwargs[entry.context_param] = ctx
-        value = entry.fn(**kwargs)
+        value = entry.fn(**call_arguments(entry, found[1], ctx))
         if inspect.isawaitable(value):
             value = await value
-        return [
-            BlobResourceContents.from_dict(c) if "blob" in c else TextResourceContents.from_dict(c)
-            for c in _results.resource_contents(value, uri, entry.mime_type)
-        ]
+        return [_resource_contents(c) for c in _results.resource_contents(value, uri, entry.mime_type)]
 
     def list_resources(self) -> Callable[[F], F]:
         """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""
@@ -708,8 +698,6 @@ def _task_support(task: bool | str) -> str | None:
 
 def _state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:
     """The ``requestState`` signing keys, from the argument or ``OXMCP_REQUEST_STATE_KEY``."""
-    import os
-
     if key is None:
         env = os.environ.get("OXMCP_REQUEST_STATE_KEY")
         if not env:

@@ -73,6 +73,8 @@ impl ResourceSpec {
 }
 
 pub struct TemplateSpec {
+    /// The `uriTemplate` as registered (the template's key).
+    pub uri_template: String,
     pub template: UriTemplate,
     pub definition: Value,
     pub handle: u64,
@@ -84,7 +86,7 @@ impl TemplateSpec {
         let raw = required_str(&definition, "uriTemplate", "resource template")?;
         required_str(&definition, "name", "resource template")?;
         let template = UriTemplate::parse(&raw)?;
-        Ok(TemplateSpec { template, definition, handle, cache: None })
+        Ok(TemplateSpec { uri_template: raw, template, definition, handle, cache: None })
     }
 }
 
@@ -198,13 +200,20 @@ impl Catalog {
     pub fn resources(&self) -> &[Arc<ResourceSpec>] {
         &self.resources.items
     }
+    /// The static resource registered under exactly this URI.
+    pub fn resource(&self, uri: &str) -> Option<&Arc<ResourceSpec>> {
+        self.resources.get(uri)
+    }
 
     pub fn add_template(&mut self, spec: TemplateSpec) {
-        let key = spec.definition["uriTemplate"].as_str().unwrap_or_default().to_string();
-        self.templates.upsert(key, spec);
+        self.templates.upsert(spec.uri_template.clone(), spec);
     }
     pub fn remove_template(&mut self, uri_template: &str) -> bool {
         self.templates.remove(uri_template)
+    }
+    /// The template registered under exactly this `uriTemplate`.
+    pub fn template(&self, uri_template: &str) -> Option<&Arc<TemplateSpec>> {
+        self.templates.get(uri_template)
     }
     pub fn templates(&self) -> &[Arc<TemplateSpec>] {
         &self.templates.items

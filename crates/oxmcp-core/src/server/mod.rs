@@ -159,13 +159,12 @@ impl Server {
             let mut guard = self.0.catalog.write().unwrap_or_else(|e| e.into_inner());
             let mut next = Catalog::clone(&guard);
             let out = f(&mut next);
-            let changes = list_changes(&guard, &next);
+            // Nobody listens while a server is being set up: no diff then.
+            let changes = if self.0.listeners.is_empty() { Vec::new() } else { list_changes(&guard, &next) };
             *guard = Arc::new(next);
             (out, changes)
         };
-        if !self.0.listeners.is_empty() {
-            changes.into_iter().for_each(|c| self.emit(c));
-        }
+        changes.into_iter().for_each(|c| self.emit(c));
         out
     }
 

@@ -82,8 +82,9 @@ pub struct Session {
     listening: Mutex<Option<Listening>>,
     /// Open `subscriptions/listen` requests (in flight until cancelled).
     listens: AtomicUsize,
-    /// Owner of the tasks this (handshake-era) session creates: random, never reused.
-    task_owner: String,
+    /// Owner of the tasks this (handshake-era) session creates: random, never reused; made on
+    /// first use (stateless requests get a throwaway session each, and never need one).
+    task_owner: std::sync::OnceLock<String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -102,7 +103,7 @@ impl Session {
             standalone: Mutex::new(None),
             listening: Mutex::new(None),
             listens: AtomicUsize::new(0),
-            task_owner: format!("session:{}", super::tasks::new_task_id()),
+            task_owner: std::sync::OnceLock::new(),
         })
     }
 
@@ -110,6 +111,11 @@ impl Session {
     /// on stdio, WebSocket and in memory; the GET stream on Streamable HTTP.
     pub fn set_standalone(&self, out: Option<Arc<dyn Outbound>>) {
         *lock(&self.standalone) = out;
+    }
+
+    /// The owner of this session's tasks.
+    fn task_owner(&self) -> &str {
+        self.task_owner.get_or_init(|| format!("session:{}", super::tasks::new_task_id()))
     }
 
     /// Requests of ours the client has not answered yet.
@@ -171,8 +177,8 @@ impl Session {
         self.peer.close();
         lock(&self.listening).take();
         self.set_standalone(None);
-        if self.negotiated_version().is_some_and(|v| v >= ProtocolVersion::V2025_11_25) {
-            self.server.tasks().cancel_owner(&self.server, &self.task_owner); // its tasks die with it
+        if let Some(owner) = self.task_owner.get() {
+            self.server.tasks().cancel_owner(&self.server, owner); // its tasks die with it
         }
     }
 
@@ -646,7 +652,7 @@ impl Responder {
             }
         };
         let mut this = self;
-        if let Err(e) = this.take_input(&params, name, &Value::Object(arguments.clone())) {
+        if let Err(e) = this.take_input(&params, name, Some(&arguments)) {
             return this.finish(Err(e));
         }
         // A call that is, or may become, a task is served in task_calls.rs.
@@ -681,7 +687,7 @@ impl Responder {
         };
         let mut this = self;
         this.cache = target.cache();
-        if let Err(e) = this.take_input(&params, &uri, &Value::Null) {
+        if let Err(e) = this.take_input(&params, &uri, None) {
             return this.finish(Err(e));
         }
         let (handler, ctx, reply) = this.handoff(|this, r| match r {
@@ -718,7 +724,7 @@ impl Responder {
             return self.finish(Err(err));
         }
         let mut this = self;
-        if let Err(e) = this.take_input(&params, name, &Value::Object(arguments.clone())) {
+        if let Err(e) = this.take_input(&params, name, Some(&arguments)) {
             return this.finish(Err(e));
         }
         let (handler, ctx, reply) = this.handoff(|this, r| match r {

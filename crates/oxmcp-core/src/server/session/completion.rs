@@ -18,10 +18,7 @@ impl Responder {
         let catalog = self.session.server.catalog();
         let known = match &reference {
             CompletionRef::Prompt(n) => catalog.prompt(n).is_some(),
-            CompletionRef::Resource(u) => {
-                catalog.templates().iter().any(|t| t.definition.get("uriTemplate").and_then(Value::as_str) == Some(u))
-                    || catalog.resources().iter().any(|r| r.uri == *u)
-            }
+            CompletionRef::Resource(u) => catalog.template(u).is_some() || catalog.resource(u).is_some(),
         };
         if !known {
             let what = match &reference {

@@ -6,12 +6,20 @@ use super::*;
 
 impl Responder {
     /// Stateless MRTR: reads the client's `inputResponses` and verifies the `requestState` it
-    /// echoed, so the function sees every answer given so far (`ctx.input`).
-    pub(super) fn take_input(&mut self, params: &Value, target: &str, arguments: &Value) -> Result<(), ErrorObject> {
+    /// echoed, so the function sees every answer given so far (`ctx.input`). `arguments`: those
+    /// of a tool or prompt (none for a resource). Handshake-era requests cost nothing here.
+    pub(super) fn take_input(
+        &mut self,
+        params: &Value,
+        target: &str,
+        arguments: Option<&Map<String, Value>>,
+    ) -> Result<(), ErrorObject> {
         if !self.ctx.version.is_modern() {
             return Ok(());
         }
-        self.mrtr = Some((target.to_string(), arguments.clone()));
+        let arguments = arguments.map_or(Value::Null, |a| Value::Object(a.clone()));
+        // Kept for sealing a state later; the binding itself is computed only when needed.
+        self.mrtr = Some((target.to_string(), arguments));
         let responses = match params.get("inputResponses") {
             None | Some(Value::Null) => None,
             Some(Value::Object(m)) => Some(m),
@@ -27,7 +35,7 @@ impl Responder {
         }
         let mut carried = match state {
             Some(token) => {
-                let binding = self.binding(target, arguments);
+                let binding = self.mrtr_binding().expect("set above");
                 self.session.server.config().request_state.open(token, &binding).map_err(|e| {
                     tracing::debug!(target: "oxmcp.session", "rejected requestState: {e}");
                     ErrorObject::invalid_params(format!("Invalid requestState: {e}"))
@@ -45,20 +53,21 @@ impl Responder {
         Ok(())
     }
 
-    /// What a `requestState` of this request is bound to.
-    pub(super) fn binding(&self, target: &str, arguments: &Value) -> Binding {
+    /// What a `requestState` of this request is bound to (`None`: it cannot carry one).
+    fn mrtr_binding(&self) -> Option<Binding> {
+        let (target, arguments) = self.mrtr.as_ref()?;
         let principal = self
             .ctx
             .headers
             .iter()
             .find(|(k, _)| k == "authorization")
             .map(|(_, v)| request_state::digest(&Value::from(v.as_str())));
-        Binding {
+        Some(Binding {
             method: self.ctx.method.to_string(),
-            target: target.to_string(),
+            target: target.clone(),
             arguments: request_state::digest(arguments),
             principal,
-        }
+        })
     }
 
     /// Answers `input_required`: the inputs the function asked for, and a sealed state carrying
@@ -68,10 +77,9 @@ impl Responder {
             let why = "a function asked for client input outside a stateless tools/call, resources/read or prompts/get";
             return self.finish(Err(ErrorObject::internal(why)));
         }
-        let Some((target, arguments)) = &self.mrtr else {
+        let Some(binding) = self.mrtr_binding() else {
             return self.finish(Err(ErrorObject::internal("input requested by a request that cannot ask for it")));
         };
-        let binding = self.binding(target, arguments);
         let mut carried = self.ctx.input.as_deref().cloned().unwrap_or_default();
         carried.data = data;
         let state = self.session.server.config().request_state.seal(&binding, &carried);

@@ -80,7 +80,7 @@ impl Responder {
     /// stateless wire (a digest of `Authorization`, else "anonymous"), the session otherwise.
     pub(super) fn task_owner(&self) -> String {
         if !self.ctx.version.is_modern() {
-            return self.session.task_owner.clone();
+            return self.session.task_owner().to_string();
         }
         match self.ctx.headers.iter().find(|(k, _)| k == "authorization") {
             Some((_, v)) => format!("auth:{}", request_state::digest(&Value::from(v.as_str()))),

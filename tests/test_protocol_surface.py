@@ -438,3 +438,32 @@ async def test_a_malformed_input_response_is_invalid_params():
         },
     )
     assert ok["content"][0]["text"] == "{'age': 3}"
+
+
+@pytest.mark.asyncio
+async def test_bad_input_to_the_new_methods_names_the_problem_and_the_session_goes_on():
+    server = completion_server()
+    legacy = MockMcpClient(server)
+    for method, params, word in [
+        ("logging/setLevel", {"level": "loud"}, "level"),
+        ("resources/subscribe", {}, "uri"),
+        ("completion/complete", {"ref": {"type": "ref/prompt", "name": "review"}}, "argument"),
+        (
+            "completion/complete",
+            {"ref": {"type": "ref/nothing"}, "argument": {"name": "a", "value": ""}},
+            "ref",
+        ),
+    ]:
+        with pytest.raises(McpError) as info:
+            await legacy.request(method, params)
+        assert info.value.code == -32602 and word in info.value.message, (method, info.value)
+    assert await legacy.request("ping") == {}
+
+    modern = MockMcpClient(server, protocol_version=MODERN)
+    with pytest.raises(McpError) as info:
+        await modern.request("subscriptions/listen", {})
+    assert info.value.code == -32602 and "notifications" in info.value.message
+    with pytest.raises(McpError) as info:
+        await modern.request("prompts/list", {"_meta": {"io.modelcontextprotocol/logLevel": "loud"}})
+    assert info.value.code == -32602 and "logLevel" in info.value.message
+    assert "prompts" in await modern.request("prompts/list")

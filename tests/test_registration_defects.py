@@ -139,6 +139,25 @@ async def test_a_sync_resource_learns_the_listing_mime_type_and_context_reads_ag
 
 
 @pytest.mark.asyncio
+async def test_a_failing_listing_does_not_fail_the_read(caplog):
+    server = McpServer("mime")
+
+    @server.resource("data://x")
+    def data():
+        return "x"
+
+    @server.list_resources()
+    def listing():
+        raise RuntimeError("database down")
+
+    client = MockMcpClient(server)
+    with caplog.at_level(logging.WARNING, logger="oxmcp"):
+        [read] = await client.read_resource("data://x")
+    assert (read.text, read.mime_type) == ("x", "text/plain")
+    assert any("resources/list override failed" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.asyncio
 async def test_the_decorator_mime_type_wins_over_the_listing():
     server = McpServer("mime")
 

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from oxmcp import _results, schema
 from oxmcp._pump import Entry, call_arguments
 from oxmcp.exceptions import ErrorCode, McpError
+from oxmcp.server._listed_mime import ListedMimeTypes
 from oxmcp.types import _resource_contents
 
 __all__ = ["DuplicatePolicy", "ErrorHook", "Registry", "registry_of"]
@@ -73,10 +74,7 @@ class Registry:
         self.completion: Entry | None = None
         self._error_hook: ErrorHook | None = None
         self._owner: weakref.ref[Any] | None = None
-        # MIME types declared by the resources/list override, for resources registered without one
-        # (see `_learn_listed_mime_types`); None until the override has been consulted.
-        self._listed_mime: dict[str, str] | None = None
-        self._list_resources: Callable[[], Any] | None = None
+        self._listed_mime = ListedMimeTypes()
 
     # -- what the pump and Context need (PumpHost, ContextHost) -------------------------------
     @property
@@ -240,8 +238,8 @@ class Registry:
                     f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
                     "URI has no {variables} to fill them"
                 )
-            if mime_type is None:
-                entry.fn = self._with_listed_mime_type(entry, uri)
+            if mime_type is None:  # read with the type the listing declares, if any
+                entry.fn = self._listed_mime.reading(entry, uri)
             definition = _definition(uri=uri, size=size, **common)
             _core_add_resource(self._core, definition, entry, cache_ttl_ms, cache_scope)
         self.resources[uri] = entry
@@ -292,10 +290,7 @@ class Registry:
     # -- hooks ----------------------------------------------------------------------------------
     def set_list_override(self, kind: Literal["resources", "prompts"], fn: Callable[..., Any]) -> None:
         """``@server.list_resources()`` / ``@server.list_prompts()``."""
-        call = fn
-        if kind == "resources":
-            self._list_resources, self._listed_mime = fn, None
-            call = self._learning_listing(fn)
+        call = self._listed_mime.watch(fn) if kind == "resources" else fn
         entry = Entry("list", fn.__name__, call, _is_async(fn))
         self._core.set_list_override(kind, entry, entry.is_async)
 
@@ -323,55 +318,6 @@ class Registry:
             f"{kind} {key!r} is already registered; remove it first, or create the server with "
             "on_duplicate='replace' (or 'warn') to replace it"
         )
-
-    # -- MIME types declared by the listing -----------------------------------------------------
-    # A resource registered without mime_type whose function returns a plain str, bytes or dict is
-    # read with the MIME type the resources/list override declares for its URI, so that the list
-    # and the read agree. The override is consulted when it runs, and once before the first read
-    # of such a resource when no listing has run yet.
-    def _learning_listing(self, fn: Callable[..., Any]) -> Callable[[], Any]:
-        def listing() -> Any:
-            value = fn()
-            if inspect.isawaitable(value):
-                return _then(value, self._learn_listed_mime_types)
-            return self._learn_listed_mime_types(value)
-
-        return listing
-
-    def _learn_listed_mime_types(self, items: Any) -> Any:
-        learned: dict[str, str] = {}
-        for item in items or []:
-            listed = wire(item)
-            if isinstance(listed, dict) and isinstance(listed.get("mimeType"), str):
-                learned[str(listed.get("uri"))] = listed["mimeType"]
-        self._listed_mime = learned
-        return items
-
-    def _with_listed_mime_type(self, entry: Entry, uri: str) -> Callable[..., Any]:
-        fn = entry.fn
-
-        def read(**kwargs: Any) -> Any:
-            value = fn(**kwargs)
-            if self._list_resources is None:
-                return value
-            if self._listed_mime is None:  # not listed yet: ask the override (an await away)
-                return self._read_after_listing(entry, uri, value)
-            entry.mime_type = self._listed_mime.get(uri)
-            return value
-
-        return read
-
-    async def _read_after_listing(self, entry: Entry, uri: str, value: Any) -> Any:
-        if inspect.isawaitable(value):
-            value = await value
-        listing = self._list_resources
-        if self._listed_mime is None and listing is not None:
-            items = listing()
-            if inspect.isawaitable(items):
-                items = await items
-            self._learn_listed_mime_types(items)
-        entry.mime_type = (self._listed_mime or {}).get(uri)
-        return value
 
 
 # -- the core's registration calls: one per component kind ---------------------------------------
@@ -478,7 +424,3 @@ def _check_template_params(uri: str, variables: list[str], spec: schema.Function
     unfilled = sorted(required - set(variables))
     if unfilled:
         raise TypeError(f"resource template {uri!r}: required parameters {unfilled} are not in the URI")
-
-
-async def _then(awaitable: Any, after: Callable[[Any], Any]) -> Any:
-    return after(await awaitable)

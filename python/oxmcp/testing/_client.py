@@ -183,7 +183,7 @@ class MockMcpClient:
         self._capabilities = capabilities if capabilities is not None else callback_capabilities(self)
         self._conn: Any = None
         self._reader: asyncio.Task[None] | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[[asyncio.Task[None]], MockMcpClient] | None = None
         self._dispatch_lock: asyncio.Lock | None = None
         self._progress: dict[str, ProgressCallback] = {}
         self._server_calls: dict[str, asyncio.Task[None]] = {}
@@ -300,7 +300,8 @@ class MockMcpClient:
         automatic input resolution here) or raises `McpError`."""
         await self._connection()
         try:
-            return await self._send(method, params)
+            result: dict[str, Any] = await self._send(method, params)
+            return result
         finally:
             await self._drain()
 
@@ -316,7 +317,8 @@ class MockMcpClient:
         """Every notification received since the last call (``{"method", "params"?}``), drained."""
         if self._conn is None:
             return []
-        return json.loads(self._conn.take_notifications())
+        notifications: list[dict[str, Any]] = json.loads(self._conn.take_notifications())
+        return notifications
 
     async def _call(
         self,
@@ -340,7 +342,7 @@ class MockMcpClient:
                 self._progress[token_key] = progress_callback
             params["_meta"] = m
         try:
-            result = await self._send(method, params)
+            result: dict[str, Any] = await self._send(method, params)
             rounds = 0
             while isinstance(result, dict) and result.get("resultType") == "input_required":
                 if not self.auto_input:

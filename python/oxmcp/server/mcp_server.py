@@ -255,8 +255,10 @@ class McpServer:
         A URI with ``{variables}`` (``users://{user_id}/profile``) registers a resource template;
         each variable is passed to the function as the argument of the same name. The function may
         return ``str``, ``bytes``, a dict/list (sent as JSON), a ``TextContent``, or resource contents.
-        ``cache_ttl_ms``/``cache_scope`` set this resource's caching hints on ``resources/read``
-        (protocol 2026-07-28; default: the server's).
+        ``mime_type`` is the ``mimeType`` both listed and read (contents that carry their own keep
+        theirs); without it, a read carries the type a `list_resources` override declares for the
+        URI, if any. ``cache_ttl_ms``/``cache_scope`` set this resource's caching hints on
+        ``resources/read`` (protocol 2026-07-28; default: the server's).
         """
 
         def register(fn: F) -> F:

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 from oxmcp import _client_requests
 from oxmcp.exceptions import ErrorCode, McpError
 
 if TYPE_CHECKING:
     from oxmcp._core import Job
-    from oxmcp.server.mcp_server import McpServer
     from oxmcp.types import (
         BlobResourceContents,
         CreateMessageResult,
@@ -42,10 +41,21 @@ if TYPE_CHECKING:
         TextResourceContents,
     )
 
-__all__ = ["Context"]
+__all__ = ["Context", "ContextHost"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+class ContextHost(Protocol):
+    """What a `Context` needs of the server it serves (the server's component registry)."""
+
+    @property
+    def server(self) -> Any:
+        """The `McpServer` itself (`Context.server`), or None once it is gone."""
+
+    async def read_own_resource(self, uri: str, ctx: Context) -> list[Any]:
+        """Runs the server's resource function for ``uri`` (`Context.read_resource`)."""
 
 
 class _Sent:
@@ -81,11 +91,11 @@ class InputRequired(BaseException):
 class Context:
     """The request being served, and the client it came from. See the module docs."""
 
-    __slots__ = ("_job", "_server", "_asked", "_pending", "_responses", "_carry")
+    __slots__ = ("_job", "_host", "_asked", "_pending", "_responses", "_carry")
 
-    def __init__(self, job: Job, server: McpServer | None) -> None:
+    def __init__(self, job: Job, host: ContextHost | None) -> None:
         self._job = job
-        self._server = server
+        self._host = host
         self._asked = 0
         self._pending: dict[str, dict[str, Any]] = {}
         self._responses: dict[str, Any] | None = None
@@ -93,9 +103,9 @@ class Context:
 
     # -- request facts -------------------------------------------------------------------------
     @property
-    def server(self) -> McpServer | None:
-        """The server handling the request."""
-        return self._server
+    def server(self) -> Any:
+        """The `McpServer` handling the request."""
+        return self._host.server if self._host is not None else None
 
     @property
     def request_id(self) -> int | str:
@@ -203,10 +213,10 @@ class Context:
     # -- resources -----------------------------------------------------------------------------
     async def read_resource(self, uri: str) -> list[TextResourceContents | BlobResourceContents]:
         """Reads one of this server's own resources (static or from a template)."""
-        server = self._server
-        if server is None:
+        host = self._host
+        if host is None:
             raise RuntimeError("the server is gone")
-        return await server._read_own_resource(uri, self)
+        return await host.read_own_resource(uri, self)
 
     # -- asking the client ---------------------------------------------------------------------
     @overload

@@ -58,13 +58,35 @@ class McpError(BaseException):
 
 
 class ToolError(Exception):
-    """Raised by `oxmcp.testing.MockMcpClient` when a tool answered with ``isError: true``.
+    """A tool's failure, as a result with ``isError: true``.
 
-    ``content`` holds the result's content blocks (dicts); ``message`` joins their text.
+    Raise it from a tool with a message, as in other MCP frameworks: ``raise ToolError("no such
+    city")``. `oxmcp.testing.MockMcpClient` raises it when a tool answered with ``isError: true``.
+
+    ``content`` holds the result's content blocks (dicts; a str is one text block); ``message``
+    joins their text.
     """
 
-    def __init__(self, content: list[dict[str, Any]], structured_content: Any = None) -> None:
-        self.content = content
+    def __init__(self, content: str | list[Any] | Any = None, structured_content: Any = None) -> None:
+        self.content = _content_blocks(content)
         self.structured_content = structured_content
-        self.message = "\n".join(c.get("text", "") for c in content if c.get("type") == "text")
+        self.message = "\n".join(c.get("text", "") for c in self.content if c.get("type") == "text")
         super().__init__(self.message or "tool returned an error")
+
+
+def _content_blocks(content: Any) -> list[dict[str, Any]]:
+    """Content blocks as wire dicts: a str is a text block; content objects give their dict."""
+    if content is None:
+        return []
+    items = content if isinstance(content, (list, tuple)) else [content]
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append({"type": "text", "text": item})
+        elif isinstance(item, dict):
+            out.append(item)
+        elif callable(getattr(item, "to_dict", None)):
+            out.append(item.to_dict())
+        else:
+            out.append({"type": "text", "text": str(item)})
+    return out

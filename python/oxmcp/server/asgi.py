@@ -14,12 +14,9 @@ eras, sessions, Origin checks); no lifespan wiring is needed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from oxmcp import _core
-
-if TYPE_CHECKING:
-    from oxmcp.server.mcp_server import McpServer
+from oxmcp.server._runtime import Served, runtime_of
 
 __all__ = ["McpAsgiApp"]
 
@@ -42,7 +39,7 @@ class McpAsgiApp:
 
     def __init__(
         self,
-        server: McpServer,
+        server: Served,
         *,
         allowed_hosts: list[str] | None = None,
         allowed_origins: list[str] | None = None,
@@ -52,8 +49,8 @@ class McpAsgiApp:
     ) -> None:
         self.server = server
         self._limit = server.max_message_bytes
-        self._app = _core.http_app(
-            server._core,
+        self._runtime = runtime_of(server)
+        self._app = self._runtime.http_app(
             allowed_hosts=list(allowed_hosts or []),
             allowed_origins=list(allowed_origins or []),
             cors=cors,
@@ -67,7 +64,7 @@ class McpAsgiApp:
             return
         if scope["type"] != "http":
             raise RuntimeError(f"oxmcp's ASGI app serves HTTP, not {scope['type']!r}")
-        self.server._pump.attach()
+        self._runtime.attach()
         body = await _read_body(receive, self._limit)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
         if body is None:  # over the limit: refuse without reading the rest into memory

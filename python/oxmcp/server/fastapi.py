@@ -20,12 +20,12 @@ from oxmcp.server.asgi import McpAsgiApp
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from oxmcp.server.mcp_server import McpServer
+    from oxmcp.server._runtime import Served
 
 __all__ = ["create_mcp_router"]
 
 
-def create_mcp_router(server: McpServer, **options: Any) -> APIRouter:
+def create_mcp_router(server: Served, **options: Any) -> APIRouter:
     """A router whose single route (at the router's prefix) is the MCP endpoint of ``server``.
 
     GET, POST and DELETE go to the Rust endpoint (both protocol eras, sessions, Origin checks);

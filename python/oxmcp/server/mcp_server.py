@@ -3,49 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
-from oxmcp import _core, _results, schema
-from oxmcp._pump import Entry, Pump, call_arguments
-from oxmcp.exceptions import ErrorCode, McpError
-from oxmcp.types import _resource_contents
+from oxmcp.server._registry import DuplicatePolicy, Registry, state_keys, wire
+from oxmcp.server._runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["McpServer"]
-
-
-@dataclass(slots=True)
-class _ErrorHandler:
-    fn: Callable[[BaseException], Any]
-    mcp_errors: bool
-
-
-def _is_async(fn: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(inspect.unwrap(fn)):
-        return True
-    call = getattr(fn, "__call__", None)  # noqa: B004 - async callable objects
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
-def _wire(value: Any) -> Any:
-    """Accepts our types (with `to_dict`) or plain dicts/lists for definition fields."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_wire(v) for v in value]
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value
-
-
-def _definition(**fields: Any) -> str:
-    return json.dumps({k: _wire(v) for k, v in fields.items() if v is not None}, ensure_ascii=False)
 
 
 class McpServer:
@@ -82,6 +50,13 @@ class McpServer:
             change (default 60; a running task is never dropped).
         max_tasks: Bound on the tasks kept in memory; when full, the oldest ended tasks make room,
             and a new task is refused while all are unfinished.
+        on_duplicate: Registering a tool, resource, template or prompt under a name (or URI) already
+            registered raises ValueError (``"error"``, default), logs a warning on the ``oxmcp``
+            logger and replaces it (``"warn"``), or replaces it silently (``"replace"``).
+
+    The server is a facade over two parts: its registry of components
+    (`oxmcp.server._registry.Registry`) and the runtime serving them, the Rust core plus the pump
+    (`oxmcp.server._runtime.Runtime`).
     """
 
     def __init__(
@@ -103,43 +78,37 @@ class McpServer:
         request_state_ttl: float = 600.0,
         task_ttl: float = 60.0,
         max_tasks: int = 10_000,
+        on_duplicate: DuplicatePolicy = "error",
     ) -> None:
         self.name = name
         self.version = version
         self.instructions = instructions
-        self._pump = Pump(self)
-        self._core = _core.ServerCore(
+        self._registry = Registry(on_duplicate)
+        self._runtime = Runtime(
+            self._registry,
             name,
             version,
-            self._pump,
             instructions=instructions,
             title=title,
             description=description,
             website_url=website_url,
-            icons_json=json.dumps(_wire(icons)) if icons else None,
+            icons_json=json.dumps(wire(icons)) if icons else None,
             page_size=page_size,
             max_message_bytes=max_message_bytes,
             cache_ttl_ms=cache_ttl_ms,
             cache_scope=cache_scope,
             sync_workers=sync_workers,
-            request_state_keys=_state_keys(request_state_key),
+            request_state_keys=state_keys(request_state_key),
             request_state_ttl_s=float(request_state_ttl),
             task_ttl_s=float(task_ttl),
             max_tasks=max_tasks,
         )
+        self._registry.bind(self._runtime.core, self)
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
         self.url: str | None = None
         """The HTTP endpoint's URL while `run_http` serves."""
-        self._tools: dict[str, Entry] = {}
-        self._resources: dict[str, Entry] = {}
-        self._prompts: dict[str, Entry] = {}
-        self._completion: Entry | None = None
-        self._error_handler: _ErrorHandler | None = None
         if type(self).validate_request is not McpServer.validate_request:
-            hook = self.validate_request
-            self._core.set_validator(
-                Entry("validate", "validate_request", hook, _is_async(hook)), _is_async(hook)
-            )
+            self._registry.set_validator(self.validate_request)
 
     # -- hooks -----------------------------------------------------------------------------------
     async def validate_request(self, request: dict[str, Any]) -> None:
@@ -244,64 +213,26 @@ class McpServer:
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
     ) -> None:
-        """Registers (or replaces) a tool, like ``@server.tool(...)``. At runtime, clients that
-        listen are told the tool list changed."""
-        task_support = _task_support(task)
-        if task_start not in ("immediate", "manual"):
-            raise ValueError(f"task_start must be 'immediate' or 'manual', not {task_start!r}")
-        spec = schema.analyze_function(fn, kind="tool")
-        if input_schema is not None and (
-            not isinstance(input_schema, dict) or input_schema.get("type") != "object"
-        ):
-            raise TypeError('input_schema must be a JSON Schema dict with "type": "object"')
-        tool_name = name or spec.name
-        wraps = spec.wraps_result
-        out_schema = output_schema if output_schema is not None else spec.output_schema
-        if output_schema is not None:
-            wraps = False
-        if structured_output is False:
-            out_schema, wraps = None, False
-        entry = Entry(
-            "tool",
-            tool_name,
+        """Registers a tool, like ``@server.tool(...)``. At runtime, clients that listen are told
+        the tool list changed. A name already registered follows the server's ``on_duplicate``."""
+        self._registry.add_tool(
             fn,
-            _is_async(fn),
-            dict(spec.converters),
-            spec.context_param,
-            wraps,
-            structured_output is not False,
-            out_schema,
-        )
-        if input_schema is not None:
-            entry.converters = {}
-            entry.accepts = None if spec.var_kwargs else frozenset(spec.param_names)
-        definition = _definition(
-            name=tool_name,
+            name,
             title=title,
-            description=description or spec.description,
-            inputSchema=input_schema if input_schema is not None else spec.input_schema,
-            outputSchema=out_schema,
+            description=description,
             annotations=annotations,
+            output_schema=output_schema,
+            meta=meta,
             icons=icons,
-            execution={"taskSupport": task_support} if task_support else None,
-            _meta=meta,
-        )
-        self._core.add_tool(
-            definition,
-            entry,
-            entry.is_async,
-            wraps,
-            entry.structured,
-            drop_unknown=input_schema is None,
-            task_support=task_support,
+            structured_output=structured_output,
+            input_schema=input_schema,
+            task=task,
             task_start=task_start,
         )
-        self._tools[tool_name] = entry
 
     def remove_tool(self, name: str) -> bool:
         """Removes a tool; returns whether it existed. Clients that listen are told."""
-        self._tools.pop(name, None)
-        return bool(self._core.remove_tool(name))
+        return self._registry.remove_tool(name)
 
     # -- resources ---------------------------------------------------------------------------------
     def resource(
@@ -324,8 +255,10 @@ class McpServer:
         A URI with ``{variables}`` (``users://{user_id}/profile``) registers a resource template;
         each variable is passed to the function as the argument of the same name. The function may
         return ``str``, ``bytes``, a dict/list (sent as JSON), a ``TextContent``, or resource contents.
-        ``cache_ttl_ms``/``cache_scope`` set this resource's caching hints on ``resources/read``
-        (protocol 2026-07-28; default: the server's).
+        ``mime_type`` is the ``mimeType`` both listed and read (contents that carry their own keep
+        theirs); without it, a read carries the type a `list_resources` override declares for the
+        URI, if any. ``cache_ttl_ms``/``cache_scope`` set this resource's caching hints on
+        ``resources/read`` (protocol 2026-07-28; default: the server's).
         """
 
         def register(fn: F) -> F:
@@ -363,85 +296,58 @@ class McpServer:
         cache_ttl_ms: int | None = None,
         cache_scope: Literal["public", "private"] | None = None,
     ) -> None:
-        """Registers (or replaces) a resource or resource template, like ``@server.resource(uri)``.
-        At runtime, clients that listen are told the resource list changed."""
-        spec = schema.analyze_function(fn, kind="resource")
-        res_name = name or spec.name
-        desc = description or spec.description
-        variables = _template_variables(uri)
-        entry = Entry(
-            "resource",
-            res_name,
+        """Registers a resource or resource template, like ``@server.resource(uri)``. At runtime,
+        clients that listen are told the resource list changed. A URI already registered follows
+        the server's ``on_duplicate``."""
+        self._registry.add_resource(
             fn,
-            _is_async(fn),
-            dict(spec.converters),
-            spec.context_param,
-            mime_type=mime_type,
-            description=desc,
-        )
-        common = dict(
-            name=res_name,
+            uri,
+            name=name,
             title=title,
-            description=desc,
-            mimeType=mime_type,
+            description=description,
+            mime_type=mime_type,
             annotations=annotations,
             icons=icons,
-            _meta=meta,
+            meta=meta,
+            size=size,
+            cache_ttl_ms=cache_ttl_ms,
+            cache_scope=cache_scope,
         )
-        if variables:
-            _check_template_params(uri, variables, spec)
-            self._core.add_template(
-                _definition(uriTemplate=uri, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
-            )
-        else:
-            required = spec.input_schema.get("required") or []
-            if required:
-                raise TypeError(
-                    f"resource {uri!r}: {fn.__name__}() has required parameters {required} but the "
-                    "URI has no {variables} to fill them"
-                )
-            self._core.add_resource(
-                _definition(uri=uri, size=size, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
-            )
-        self._resources[uri] = entry
 
     def remove_resource(self, uri: str) -> bool:
         """Removes a resource (or a template, by its ``uriTemplate``); returns whether it existed.
         Clients that listen are told."""
-        self._resources.pop(uri, None)
-        return bool(self._core.remove_resource(uri))
+        return self._registry.remove_resource(uri)
 
     def notify_resource_updated(self, uri: str) -> None:
         """Tells clients subscribed to ``uri`` that its contents changed
         (``notifications/resources/updated``): handshake-era sessions that sent
         ``resources/subscribe``, and stateless ``subscriptions/listen`` streams that named it."""
-        self._core.notify_resource_updated(uri)
-
-    async def _read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
-        """`Context.read_resource`: runs this server's resource function for ``uri``."""
-        found = self._core.match_resource(uri)
-        entry = self._resources.get(found[0]) if found is not None else None
-        if found is None or entry is None:
-            code = ErrorCode.INVALID_PARAMS if ctx.stateless else ErrorCode.RESOURCE_NOT_FOUND_LEGACY
-            raise McpError(code, f"Resource not found: {uri}", {"uri": uri})
-        value = entry.fn(**call_arguments(entry, found[1], ctx))
-        if inspect.isawaitable(value):
-            value = await value
-        return [_resource_contents(c) for c in _results.resource_contents(value, uri, entry.mime_type)]
+        self._runtime.core.notify_resource_updated(uri)
 
     def list_resources(self) -> Callable[[F], F]:
         """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""
-        return self._list_override("resources")
 
-    def _list_override(self, kind: str) -> Callable[[F], F]:
         def register(fn: F) -> F:
-            entry = Entry("list", fn.__name__, fn, _is_async(fn))
-            self._core.set_list_override(kind, entry, entry.is_async)
+            self._registry.set_list_override("resources", fn)
             return fn
 
         return register
 
     # -- prompts -----------------------------------------------------------------------------------
+    @overload
+    def prompt(self, name: F, /) -> F: ...
+    @overload
+    def prompt(
+        self,
+        name: str | None = None,
+        /,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        icons: list[Any] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Callable[[F], F]: ...
     def prompt(
         self,
         name: Any = None,
@@ -483,39 +389,23 @@ class McpServer:
         icons: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        """Registers (or replaces) a prompt, like ``@server.prompt(...)``. At runtime, clients that
-        listen are told the prompt list changed."""
-        spec = schema.analyze_function(fn, kind="prompt")
-        prompt_name = name or spec.name
-        desc = description or spec.description
-        entry = Entry(
-            "prompt",
-            prompt_name,
-            fn,
-            _is_async(fn),
-            dict(spec.converters),
-            spec.context_param,
-            description=desc,
-        )
-        definition = _definition(
-            name=prompt_name,
-            title=title,
-            description=desc,
-            arguments=spec.arguments or None,
-            icons=icons,
-            _meta=meta,
-        )
-        self._core.add_prompt(definition, entry, entry.is_async)
-        self._prompts[prompt_name] = entry
+        """Registers a prompt, like ``@server.prompt(...)``. At runtime, clients that listen are
+        told the prompt list changed. A name already registered follows the server's
+        ``on_duplicate``."""
+        self._registry.add_prompt(fn, name, title=title, description=description, icons=icons, meta=meta)
 
     def remove_prompt(self, name: str) -> bool:
         """Removes a prompt; returns whether it existed. Clients that listen are told."""
-        self._prompts.pop(name, None)
-        return bool(self._core.remove_prompt(name))
+        return self._registry.remove_prompt(name)
 
     def list_prompts(self) -> Callable[[F], F]:
         """Overrides ``prompts/list``: the function returns `Prompt` objects (or dicts)."""
-        return self._list_override("prompts")
+
+        def register(fn: F) -> F:
+            self._registry.set_list_override("prompts", fn)
+            return fn
+
+        return register
 
     # -- completion --------------------------------------------------------------------------------
     def completion(self) -> Callable[[F], F]:
@@ -536,9 +426,7 @@ class McpServer:
         """
 
         def register(fn: F) -> F:
-            entry = Entry("complete", fn.__name__, fn, _is_async(fn))
-            self._completion = entry
-            self._core.set_completion(entry, entry.is_async)
+            self._registry.set_completion(fn)
             return fn
 
         return register
@@ -555,7 +443,7 @@ class McpServer:
         """
 
         def register(fn: F) -> F:
-            self._error_handler = _ErrorHandler(fn, mcp_errors)
+            self._registry.set_error_hook(fn, mcp_errors)
             return fn
 
         return register
@@ -567,12 +455,8 @@ class McpServer:
         While serving, anything written to stdout (``print()``, C extensions, child processes) goes
         to stderr instead, so it cannot corrupt the protocol stream.
         """
-        self._pump.attach()
         sys.stdout.flush()
-        try:
-            await self._core.serve_stdio()
-        finally:
-            self._pump.detach()
+        await self._runtime.serve_stdio()
 
     async def run_http(
         self,
@@ -604,8 +488,14 @@ class McpServer:
             max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
             announce: Print the URL to stderr once listening.
         """
-        self._pump.attach()
-        serving, address = self._core.serve_http(
+
+        def listening(address: str) -> None:
+            self.url = f"http://{address}{path}"
+            if announce:
+                print(f"oxmcp: {self.name} serving MCP on {self.url}", file=sys.stderr, flush=True)
+
+        await self._runtime.serve_http(
+            listening,
             host,
             port,
             path,
@@ -615,13 +505,6 @@ class McpServer:
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
         )
-        self.url = f"http://{address}{path}"
-        if announce:
-            print(f"oxmcp: {self.name} serving MCP on {self.url}", file=sys.stderr, flush=True)
-        try:
-            await serving
-        finally:
-            self._pump.detach()
 
     def asgi_app(self, **options: Any) -> Any:
         """The MCP endpoint as an ASGI app (`oxmcp.server.asgi.McpAsgiApp`, same options), e.g. to
@@ -680,52 +563,6 @@ class McpServer:
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
-            f"resources={len(self._resources)}, prompts={len(self._prompts)})"
+            f"{type(self).__name__}(name={self.name!r}, tools={len(self._registry.tools)}, "
+            f"resources={len(self._registry.resources)}, prompts={len(self._registry.prompts)})"
         )
-
-
-def _task_support(task: bool | str) -> str | None:
-    """``execution.taskSupport`` for ``@server.tool(task=...)``."""
-    if task is True:
-        return "optional"
-    if task is False or task is None:
-        return None
-    if task in ("optional", "required"):
-        return str(task)
-    raise ValueError(f"task must be True, False, 'optional' or 'required', not {task!r}")
-
-
-def _state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:
-    """The ``requestState`` signing keys, from the argument or ``OXMCP_REQUEST_STATE_KEY``."""
-    if key is None:
-        env = os.environ.get("OXMCP_REQUEST_STATE_KEY")
-        if not env:
-            return None
-        key = [k for k in env.split(",") if k]
-    keys = key if isinstance(key, list) else [key]
-    return [k.encode() if isinstance(k, str) else bytes(k) for k in keys]
-
-
-def _template_variables(uri: str) -> list[str]:
-    out: list[str] = []
-    rest = uri
-    while "{" in rest:
-        start = rest.index("{")
-        end = rest.find("}", start)
-        if end < 0:
-            raise ValueError(f"unclosed '{{' in resource URI {uri!r}")
-        out.append(rest[start + 1 : end].lstrip("+"))
-        rest = rest[end + 1 :]
-    return out
-
-
-def _check_template_params(uri: str, variables: list[str], spec: schema.FunctionSpec) -> None:
-    params = set(spec.param_names)
-    missing = [v for v in variables if v not in params and not spec.var_kwargs]
-    if missing:
-        raise TypeError(f"resource template {uri!r}: the function has no parameter for {missing}")
-    required = set(spec.input_schema.get("required") or [])
-    unfilled = sorted(required - set(variables))
-    if unfilled:
-        raise TypeError(f"resource template {uri!r}: required parameters {unfilled} are not in the URI")

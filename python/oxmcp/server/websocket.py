@@ -21,16 +21,14 @@ sees (e.g. ``authorization``).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from oxmcp.server.mcp_server import McpServer
+from oxmcp.server._runtime import Served, runtime_of
 
 __all__ = ["run_websocket_server"]
 
 
 async def run_websocket_server(
-    server: McpServer,
+    server: Served,
     host: str = "127.0.0.1",
     port: int = 8080,
     path: str = "/",
@@ -60,17 +58,8 @@ async def run_websocket_server(
         ping_interval: Seconds between server pings; a peer silent for two intervals is closed.
         announce: Print the URL to stderr once listening.
     """
-    server._pump.attach()
-    try:
-        serving, address = server._core.serve_websocket(
-            host,
-            port,
-            path,
-            allowed_hosts=list(allowed_hosts or []),
-            allowed_origins=list(allowed_origins or []),
-            max_connections=max_connections,
-            ping_interval_s=float(ping_interval),
-        )
+
+    def listening(address: str) -> None:
         server.url = f"ws://{address}{path}"
         if announce:
             print(
@@ -78,6 +67,14 @@ async def run_websocket_server(
                 file=sys.stderr,
                 flush=True,
             )
-        await serving
-    finally:
-        server._pump.detach()
+
+    await runtime_of(server).serve_websocket(
+        listening,
+        host,
+        port,
+        path,
+        allowed_hosts=list(allowed_hosts or []),
+        allowed_origins=list(allowed_origins or []),
+        max_connections=max_connections,
+        ping_interval_s=float(ping_interval),
+    )

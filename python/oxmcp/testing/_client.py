@@ -1,19 +1,32 @@
-"""Testing helpers: `MockMcpClient` talks to a server in memory, through the same Rust
+"""`MockMcpClient`: an in-memory MCP client for tests, talking to a server through the same Rust
 dispatcher as every real transport (no Python re-implementation of the protocol)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import itertools
 import json
-import logging
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from oxmcp.exceptions import ErrorCode, McpError, ToolError
+from oxmcp.server._registry import registry_of
+from oxmcp.server._runtime import runtime_of
+from oxmcp.testing._answers import (
+    ElicitationCallback,
+    ListRootsCallback,
+    LoggingCallback,
+    MessageHandler,
+    ProgressCallback,
+    SamplingCallback,
+    answer_request,
+    callback_capabilities,
+    logger,
+    resolve_input_requests,
+    run_notification_callback,
+)
 from oxmcp.types import (
     BlobResourceContents,
     CallToolResult,
@@ -28,33 +41,16 @@ from oxmcp.types import (
 if TYPE_CHECKING:
     from oxmcp.server.mcp_server import McpServer
 
-__all__ = ["InputRequiredError", "MockMcpClient", "ToolError"]
+__all__ = ["DEFAULT_MAX_INPUT_ROUNDS", "MODERN", "InputRequiredError", "MockMcpClient"]
 
 MODERN = "2026-07-28"
 # How many input-required rounds one call may take before the client gives up.
 DEFAULT_MAX_INPUT_ROUNDS = 16
 
-logger = logging.getLogger("oxmcp.testing")
-
-_MaybeAwaitable = Union[Any, Awaitable[Any]]
-SamplingCallback = Callable[[dict[str, Any]], _MaybeAwaitable]
-ElicitationCallback = Callable[[dict[str, Any]], _MaybeAwaitable]
-ListRootsCallback = Callable[[], _MaybeAwaitable]
-LoggingCallback = Callable[[dict[str, Any]], _MaybeAwaitable]
-MessageHandler = Callable[[dict[str, Any]], _MaybeAwaitable]
-ProgressCallback = Callable[[float, Union[float, None], Union[str, None]], _MaybeAwaitable]
-
 _progress_tokens = itertools.count(1)
 # The client whose server messages the current task is dispatching (a callback that calls the
 # client again must not wait for the dispatch it runs inside).
 _dispatching: contextvars.ContextVar[Any] = contextvars.ContextVar("oxmcp_mock_dispatching", default=None)
-
-# Client methods a server may ask for: method -> (callback attribute, parameter name, capability).
-_CLIENT_METHODS: dict[str, tuple[str, str, str]] = {
-    "elicitation/create": ("_elicitation_callback", "elicitation_callback", "elicitation"),
-    "sampling/createMessage": ("_sampling_callback", "sampling_callback", "sampling"),
-    "roots/list": ("_list_roots_callback", "list_roots_callback", "roots"),
-}
 
 
 class InputRequiredError(Exception):
@@ -77,55 +73,6 @@ class InputRequiredError(Exception):
             for k, v in self.input_requests.items()
         )
         super().__init__(f"{method}: the server needs input from the client ({asked or 'requestState only'})")
-
-
-async def _settle(value: Any) -> Any:
-    """Awaits `value` when a callback returned an awaitable (async callbacks)."""
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-def _wire(value: Any, what: str) -> dict[str, Any]:
-    """A callback's answer as a wire dict: a dict, or an object with ``to_dict()`` (oxmcp types)
-    or ``model_dump()`` (pydantic)."""
-    if hasattr(value, "to_dict"):
-        value = value.to_dict()
-    elif hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json", by_alias=True, exclude_none=True)
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{what} must return a dict or an object with to_dict(), got {type(value).__name__}")
-    return dict(value)
-
-
-def _sampling_result(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        return {"role": "assistant", "content": {"type": "text", "text": value}, "model": "mock"}
-    return _wire(value, "sampling_callback")
-
-
-def _root(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        return {"uri": value}
-    return _wire(value, "list_roots_callback (each root)")
-
-
-def _roots_result(value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping) and "roots" in value:
-        return {**value, "roots": [_root(r) for r in value["roots"]]}
-    if isinstance(value, (list, tuple)):
-        return {"roots": [_root(r) for r in value]}
-    raise TypeError(
-        "list_roots_callback must return a list of roots (dicts, objects with to_dict(), or URI strings) "
-        f"or a dict {{'roots': [...]}}, got {type(value).__name__}"
-    )
-
-
-_NORMALIZE: dict[str, Callable[[Any], dict[str, Any]]] = {
-    "elicitation/create": lambda v: _wire(v, "elicitation_callback"),
-    "sampling/createMessage": _sampling_result,
-    "roots/list": _roots_result,
-}
 
 
 def _token_key(token: Any) -> str:
@@ -233,25 +180,15 @@ class MockMcpClient:
         self._log_level = log_level
         self.auto_input = auto_input
         self.max_input_rounds = max_input_rounds
-        self._capabilities = capabilities if capabilities is not None else self._default_capabilities()
+        self._capabilities = capabilities if capabilities is not None else callback_capabilities(self)
         self._conn: Any = None
         self._reader: asyncio.Task[None] | None = None
-        self._finalizer: weakref.finalize | None = None
+        self._finalizer: weakref.finalize[[asyncio.Task[None]], MockMcpClient] | None = None
         self._dispatch_lock: asyncio.Lock | None = None
         self._progress: dict[str, ProgressCallback] = {}
         self._server_calls: dict[str, asyncio.Task[None]] = {}
         self.server_info: dict[str, Any] | None = None
         self.initialize_result: dict[str, Any] | None = None
-
-    def _default_capabilities(self) -> dict[str, Any]:
-        caps: dict[str, Any] = {}
-        if self._sampling_callback is not None:
-            caps["sampling"] = {}
-        if self._elicitation_callback is not None:
-            caps["elicitation"] = {"form": {}, "url": {}}
-        if self._list_roots_callback is not None:
-            caps["roots"] = {"listChanged": True}
-        return caps
 
     @property
     def capabilities(self) -> dict[str, Any]:
@@ -264,9 +201,10 @@ class MockMcpClient:
 
     # -- the connection ------------------------------------------------------------------------------
     async def _connection(self) -> Any:
-        self._server._pump.attach()
+        runtime = runtime_of(self._server)
+        runtime.attach()
         if self._conn is None:
-            self._conn = self._server._core.connect_memory(self._headers)
+            self._conn = runtime.connect_memory(self._headers)
             self._ensure_reader()
             if not self.is_modern:
                 result = await self._send(
@@ -362,7 +300,8 @@ class MockMcpClient:
         automatic input resolution here) or raises `McpError`."""
         await self._connection()
         try:
-            return await self._send(method, params)
+            result: dict[str, Any] = await self._send(method, params)
+            return result
         finally:
             await self._drain()
 
@@ -378,7 +317,8 @@ class MockMcpClient:
         """Every notification received since the last call (``{"method", "params"?}``), drained."""
         if self._conn is None:
             return []
-        return json.loads(self._conn.take_notifications())
+        notifications: list[dict[str, Any]] = json.loads(self._conn.take_notifications())
+        return notifications
 
     async def _call(
         self,
@@ -402,7 +342,7 @@ class MockMcpClient:
                 self._progress[token_key] = progress_callback
             params["_meta"] = m
         try:
-            result = await self._send(method, params)
+            result: dict[str, Any] = await self._send(method, params)
             rounds = 0
             while isinstance(result, dict) and result.get("resultType") == "input_required":
                 if not self.auto_input:
@@ -418,7 +358,7 @@ class MockMcpClient:
                 retry = {k: v for k, v in params.items() if k not in ("inputResponses", "requestState")}
                 requests = result.get("inputRequests")
                 if requests:
-                    retry["inputResponses"] = await self._resolve_input_requests(method, requests)
+                    retry["inputResponses"] = await resolve_input_requests(self, method, requests)
                 if "requestState" in result:
                     retry["requestState"] = result["requestState"]
                 result = await self._send(method, retry)
@@ -466,76 +406,7 @@ class MockMcpClient:
         task.add_done_callback(forget)
 
     async def _answer_server_request(self, conn: Any, msg: dict[str, Any]) -> None:
-        id_json = json.dumps(msg["id"])
-        method = msg.get("method", "")
-        try:
-            if method == "ping":
-                result: dict[str, Any] = {}
-            elif method in _CLIENT_METHODS and getattr(self, _CLIENT_METHODS[method][0]) is not None:
-                result = await self._client_method(method, msg.get("params") or {})
-            else:
-                raise McpError(ErrorCode.METHOD_NOT_FOUND, "Method not found", {"method": method})
-            text = json.dumps(result)
-        except asyncio.CancelledError:
-            raise  # the server cancelled its request (or the client closed): no answer
-        except McpError as e:
-            data = None
-            if e.data is not None:
-                try:
-                    data = json.dumps(e.data)
-                except (TypeError, ValueError):
-                    data = json.dumps(repr(e.data))
-            conn.respond_error(id_json, e.code, e.message, data)
-        except Exception as e:  # noqa: BLE001 - the callback's failure is the server's answer
-            conn.respond_error(id_json, ErrorCode.INTERNAL_ERROR, str(e) or type(e).__name__)
-        else:
-            conn.respond(id_json, text)
-
-    async def _client_method(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Runs the callback for one client method; returns the wire result."""
-        attr = _CLIENT_METHODS[method][0]
-        callback = getattr(self, attr)
-        if method == "roots/list":
-            value = await _settle(callback())
-        else:
-            value = await _settle(callback(params))
-        return _NORMALIZE[method](value)
-
-    async def _resolve_input_requests(self, method: str, requests: Mapping[str, Any]) -> dict[str, Any]:
-        """Stateless revision: the answers to an ``input_required`` result's input requests, all
-        resolved concurrently."""
-        planned: list[tuple[str, str, dict[str, Any]]] = []
-        for key, req in requests.items():
-            asked = req.get("method") if isinstance(req, Mapping) else None
-            if asked not in _CLIENT_METHODS:
-                raise McpError(
-                    ErrorCode.METHOD_NOT_FOUND,
-                    f"{method}: input request {key!r} asks the client for {asked!r}, which MockMcpClient "
-                    f"does not support (only {', '.join(_CLIENT_METHODS)})",
-                )
-            attr, param, capability = _CLIENT_METHODS[asked]
-            if getattr(self, attr) is None:
-                raise McpError(
-                    ErrorCode.MISSING_REQUIRED_CLIENT_CAPABILITY,
-                    f"{method}: the server asked for {asked} (input request {key!r}) but this "
-                    f"MockMcpClient has no {param}; pass MockMcpClient(..., {param}=...)",
-                    {"requiredCapabilities": {capability: {}}},
-                )
-            planned.append((key, asked, dict(req.get("params") or {})))
-        loop = asyncio.get_running_loop()
-        tasks = {key: loop.create_task(self._client_method(asked, params)) for key, asked, params in planned}
-        try:
-            done, _ = await asyncio.wait(tasks.values(), return_when=asyncio.FIRST_EXCEPTION)
-            for t in done:
-                if not t.cancelled() and t.exception() is not None:
-                    raise t.exception()  # type: ignore[misc]
-            return {key: t.result() for key, t in tasks.items()}
-        finally:
-            pending = [t for t in tasks.values() if not t.done()]
-            for t in pending:
-                t.cancel()
-            if pending:
-                await asyncio.wait(pending)
+        await answer_request(self, conn, msg)
 
     async def _on_notification(self, msg: dict[str, Any]) -> None:
         method = msg.get("method")
@@ -548,20 +419,13 @@ class MockMcpClient:
         elif method == "notifications/progress":
             callback = self._progress.get(_token_key(params.get("progressToken")))
             if callback is not None:
-                await self._run_notification_callback(
+                await run_notification_callback(
                     callback, params.get("progress"), params.get("total"), params.get("message")
                 )
         elif method == "notifications/message" and self._logging_callback is not None:
-            await self._run_notification_callback(self._logging_callback, params)
+            await run_notification_callback(self._logging_callback, params)
         if self._message_handler is not None:
-            await self._run_notification_callback(self._message_handler, msg)
-
-    @staticmethod
-    async def _run_notification_callback(callback: Callable[..., Any], *args: Any) -> None:
-        try:
-            await _settle(callback(*args))
-        except Exception:  # noqa: BLE001 - a notification has no one to answer; keep going
-            logger.exception("MockMcpClient: a notification callback raised")
+            await run_notification_callback(self._message_handler, msg)
 
     # -- tools -------------------------------------------------------------------------------------
     async def list_tools(self) -> list[Tool]:
@@ -605,9 +469,11 @@ class MockMcpClient:
             raise ToolError(content, result.get("structuredContent"))
         structured = result.get("structuredContent")
         if structured is not None:
-            entry = self._server._tools.get(name)
-            unwrap = entry.wraps if entry is not None and entry.output_schema is not None else True
-            if unwrap and isinstance(structured, dict) and set(structured) == {"result"}:
+            if (
+                registry_of(self._server).unwraps_result(name)
+                and isinstance(structured, dict)
+                and set(structured) == {"result"}
+            ):
                 return structured["result"]
             return structured
         if not content:

@@ -29,7 +29,22 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ForwardRef, Literal, TypeVar, get_args, get_origin, overload
 from urllib.parse import urlsplit
 
-from . import schema as _schema
+from .schema.converters import make_converter
+from .schema.hints import (
+    ARRAY_ORIGINS,
+    SET_ORIGINS,
+    bare_type,
+    class_hints,
+    is_dataclass_type,
+    is_model_class,
+    is_pydantic_model,
+    is_qualifier,
+    is_typeddict,
+    is_union,
+    std_kind,
+)
+from .schema.json_schema import NO_JSON, inline_refs, jsonable_default, pydantic_schema
+from .schema.metadata import apply_metadata
 from .types import (
     CreateMessageResult,
     ElicitResult,
@@ -143,11 +158,11 @@ def _peel(tp: Any, metas: list[Any]) -> tuple[Any, bool]:
         if origin is Annotated:
             tp, *more = get_args(tp)
             metas.extend(more)
-        elif origin is not None and _schema._qualifier(origin):
+        elif origin is not None and is_qualifier(origin):
             tp = get_args(tp)[0]
         elif hasattr(tp, "__supertype__"):
             tp = tp.__supertype__
-        elif _schema._is_union(origin):
+        elif is_union(origin):
             args = get_args(tp)
             arms = [a for a in args if a is not None and a is not _NoneType]
             if len(arms) == len(args) or len(arms) != 1:
@@ -168,7 +183,7 @@ def _primitive(tp: Any, metas: list[Any]) -> dict[str, Any] | None:
     if origin is not None:
         args = get_args(tp)
         is_tuple = origin is tuple and len(args) == 2 and args[1] is Ellipsis
-        if (origin in _schema._ARRAY_ORIGINS or origin in _schema._SET_ORIGINS or is_tuple) and args:
+        if (origin in ARRAY_ORIGINS or origin in SET_ORIGINS or is_tuple) and args:
             item, item_nullable = _peel(args[0], metas)
             item_values = _string_enum(item)
             if item_values is None or item_nullable:
@@ -181,7 +196,7 @@ def _primitive(tp: Any, metas: list[Any]) -> dict[str, Any] | None:
         return None  # an Enum of non-strings
     if issubclass(tp, bool):
         return {"type": "boolean"}
-    kind = _schema._std_kind(tp)
+    kind = std_kind(tp)
     if kind == "datetime":
         return {"type": "string", "format": "date-time"}
     if kind == "date":
@@ -202,9 +217,9 @@ def _primitive(tp: Any, metas: list[Any]) -> dict[str, Any] | None:
 
 def _pydantic_primitive(tp: Any) -> dict[str, Any] | None:
     """For a type only pydantic knows (EmailStr, AnyUrl, constrained types...): its schema, if flat."""
-    if "pydantic" not in sys.modules or _schema._is_model_class(tp):
+    if "pydantic" not in sys.modules or is_model_class(tp):
         return None
-    prop = _normalize_pydantic_property(_schema._pydantic_schema(tp, "validation"))
+    prop = _normalize_pydantic_property(pydantic_schema(tp, "validation"))
     if prop is None or _primitive_problem(prop) is not None:
         return None
     prop.pop("title", None)
@@ -248,27 +263,27 @@ def _field_plan(
         )
     metas: list[Any] = []
     tp, nullable = _peel(hint, metas)
-    if _schema._is_union(get_origin(tp)):
+    if is_union(get_origin(tp)):
         raise _unsupported(owner, name, hint, "a union")
     prop = _primitive(tp, metas)
     if prop is None:
         raise _unsupported(owner, name, hint)
     enum_values = prop.get("enum", prop.get("items", {}).get("enum"))
     titles, extras = _split_titles(metas, enum_values)
-    _schema._apply_metadata(prop, tuple(m for m in metas if not isinstance(m, dict)))
+    apply_metadata(prop, tuple(m for m in metas if not isinstance(m, dict)))
     for extra in extras:
         prop.update(copy.deepcopy(extra))
     if titles:
         _apply_titles(prop, titles)
     if has_default and default is not None:
-        value = _schema._jsonable_default(default)
-        if value is not _schema._SENTINEL:
+        value = jsonable_default(default)
+        if value is not NO_JSON:
             prop["default"] = value
     problem = _primitive_problem(prop)
     if problem is not None:
         raise _unsupported(owner, name, hint, problem)
-    base = _schema._strip(tp)
-    convert = _schema.make_converter(hint)
+    base = bare_type(tp)
+    convert = make_converter(hint)
     if base is float:
         convert = _then_float(convert)
     return _FieldPlan(name, prop, not (has_default or nullable), nullable and needs_value, convert)
@@ -292,7 +307,7 @@ def _object_schema(fields: tuple[_FieldPlan, ...]) -> dict[str, Any]:
 
 
 def _dataclass_form(cls: type) -> _Form:
-    hints = _schema._class_hints(cls)
+    hints = class_hints(cls)
     plans = []
     for f in dataclasses.fields(cls):
         if not f.init:
@@ -331,7 +346,7 @@ def _dataclass_form(cls: type) -> _Form:
 def _typeddict_form(cls: type) -> _Form:
     required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
     plans = []
-    for name, hint in _schema._class_hints(cls).items():
+    for name, hint in class_hints(cls).items():
         origin = get_origin(hint)
         qualifier = getattr(origin, "_name", None) if origin is not None else None
         required = (name in required_keys and qualifier != "NotRequired") or qualifier == "Required"
@@ -370,7 +385,7 @@ def _normalize_pydantic_property(prop: Any) -> dict[str, Any] | None:
 
 
 def _pydantic_form(cls: type) -> _Form:
-    raw = _schema._inline_refs(cls.model_json_schema())  # type: ignore[attr-defined]
+    raw = inline_refs(cls.model_json_schema())  # type: ignore[attr-defined]
     if not isinstance(raw, dict) or raw.get("type") != "object":
         raise TypeError(f"elicitation schema {cls.__qualname__}: not an object schema; {_FLAT_ONLY}")
     required = set(raw.get("required", ()))
@@ -440,11 +455,11 @@ def _form(schema: Any) -> _Form:
         cached = None
     if cached is not None:
         return cached
-    if _schema._is_pydantic_model(schema):
+    if is_pydantic_model(schema):
         form = _pydantic_form(schema)
-    elif _schema._is_dataclass_type(schema):
+    elif is_dataclass_type(schema):
         form = _dataclass_form(schema)
-    elif _schema._is_typeddict(schema):
+    elif is_typeddict(schema):
         form = _typeddict_form(schema)
     else:
         raise TypeError(

@@ -15,8 +15,8 @@ from typing import Any, get_args, get_origin
 
 from .converters import make_converter, string_converter
 from .docstrings import parse_docstring
-from .hints import EMPTY, Converter, NoneType, bare_type, is_oxmcp_class, is_union
-from .json_schema import NO_JSON, jsonable_default, object_schema, type_to_schema
+from .hints import EMPTY, Converter, NoneType, bare_type, is_oxmcp_class, is_union, type_name
+from .json_schema import NO_JSON, UnsupportedType, jsonable_default, object_schema, type_to_schema
 from .metadata import annotated_description
 from .output import output_schema
 
@@ -104,15 +104,33 @@ def _resolve_hints(fn: Any, sig: inspect.Signature, fn_name: str, want_return: b
     return hints
 
 
-def analyze_function(fn: Callable[..., Any], *, kind: str = "tool") -> FunctionSpec:
+def _parameter_schema(fn_name: str, param: str, ann: Any) -> dict[str, Any]:
+    """A parameter's schema. A type no schema describes is refused here, at registration: with the empty
+    schema, any JSON value would reach a function that expects an instance of that type."""
+    try:
+        return type_to_schema(ann, strict=True)
+    except UnsupportedType as exc:
+        what = "which" if exc.unsupported == bare_type(ann) else f"and {type_name(exc.unsupported)} in it"
+        raise TypeError(
+            f"{fn_name}: parameter {param!r} has type {type_name(ann)}, {what} cannot be turned into a "
+            "JSON Schema; use a JSON type, a dataclass, TypedDict, NamedTuple, Enum or pydantic model, "
+            "or Any / dict to take the JSON value as it comes"
+        ) from None
+
+
+def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool = False) -> FunctionSpec:
     """Read a tool / resource / prompt function's signature, type hints and docstring.
 
     ``kind`` is ``"tool"`` (arguments are JSON values; the output schema is derived), or anything else
     (``"prompt"``, ``"resource"``, ...): arguments then arrive as strings, so converters parse non-string
     parameters from their text, and no output schema is derived.
 
-    Raises TypeError for ``*args``, for more than one ``Context`` parameter, and for annotations that
-    cannot be resolved.
+    ``strict=True`` (what registration asks for) refuses a parameter whose type no JSON Schema can
+    describe, e.g. a plain class: with the empty schema it would get, any JSON value (typically a dict)
+    would reach a function expecting an instance. Without it such a parameter takes any JSON value.
+
+    Raises TypeError for ``*args``, for more than one ``Context`` parameter, for annotations that cannot
+    be resolved, and (when strict) for a parameter type no schema describes, naming parameter and type.
     """
     name = getattr(fn, "__name__", None) or type(fn).__name__
     try:
@@ -147,7 +165,7 @@ def analyze_function(fn: Callable[..., Any], *, kind: str = "tool") -> FunctionS
                 )
             context_param = param.name
             continue
-        schema = type_to_schema(ann)
+        schema = _parameter_schema(name, param.name, ann) if strict else type_to_schema(ann)
         annotated_desc = annotated_description(ann) if ann is not EMPTY else None
         if annotated_desc is None and param.name in doc_params and doc_params[param.name]:
             schema["description"] = doc_params[param.name]

@@ -160,3 +160,29 @@ def is_oxmcp_class(tp: Any, names: set[str] | frozenset[str]) -> bool:
         if klass.__name__ in names and (module == "oxmcp" or module.startswith("oxmcp.")):
             return True
     return False
+
+
+def type_name(tp: Any) -> str:
+    """A hint as a user would write it (``list[Item]``, ``Item | None``), without module paths."""
+    if tp is None or tp is NoneType:
+        return "None"
+    if tp is Ellipsis:
+        return "..."
+    if isinstance(tp, list):  # the parameter list of a Callable
+        return f"[{', '.join(type_name(a) for a in tp)}]"
+    origin = get_origin(tp)
+    args = get_args(tp)
+    if origin is Annotated:
+        return type_name(args[0])
+    if is_union(origin):
+        return " | ".join(type_name(a) for a in args)
+    if origin is not None:
+        name = getattr(origin, "__qualname__", None) or getattr(tp, "_name", None) or repr(origin)
+        if not args:
+            return str(name)
+        if get_origin(tp) is typing.Literal:
+            return f"Literal[{', '.join(repr(a) for a in args)}]"
+        return f"{name}[{', '.join(type_name(a) for a in args)}]"
+    if isinstance(tp, type):
+        return tp.__qualname__
+    return repr(tp).replace("typing.", "")

@@ -33,8 +33,18 @@ from .hints import (
     is_typeddict,
     is_union,
     std_kind,
+    type_name,
 )
 from .metadata import annotated_description, apply_metadata
+
+
+class UnsupportedType(TypeError):
+    """A type hint (or a type inside it, `unsupported`) that no JSON Schema can describe."""
+
+    def __init__(self, unsupported: Any) -> None:
+        self.unsupported = unsupported
+        super().__init__(f"{type_name(unsupported)} cannot be turned into a JSON Schema")
+
 
 NO_JSON: Any = object()
 """What `jsonable_default` gives for a value with no JSON form (the default is then not shown)."""
@@ -186,7 +196,7 @@ def pydantic_schema(tp: Any, mode: str) -> dict[str, Any]:
     return result if isinstance(result, dict) else {}
 
 
-def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
+def _schema(tp: Any, mode: str, stack: tuple[Any, ...], strict: bool) -> dict[str, Any]:
     if tp is Any or tp is object or tp is EMPTY:
         return {}
     if tp is None or tp is NoneType:
@@ -197,16 +207,16 @@ def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
     args = get_args(tp)
 
     if origin is Annotated:
-        return apply_metadata(_schema(args[0], mode, stack), tuple(args[1:]))
+        return apply_metadata(_schema(args[0], mode, stack, strict), tuple(args[1:]))
     if origin is not None and is_qualifier(origin):
-        return _schema(args[0], mode, stack)
+        return _schema(args[0], mode, stack, strict)
     if hasattr(tp, "__supertype__"):  # NewType
-        return _schema(tp.__supertype__, mode, stack)
+        return _schema(tp.__supertype__, mode, stack, strict)
     if isinstance(tp, typing.TypeVar):
         if tp.__bound__ is not None:
-            return _schema(tp.__bound__, mode, stack)
+            return _schema(tp.__bound__, mode, stack, strict)
         if tp.__constraints__:
-            return _schema(Union.__getitem__(tp.__constraints__), mode, stack)
+            return _schema(Union.__getitem__(tp.__constraints__), mode, stack, strict)
         return {}
 
     if is_union(origin):
@@ -215,7 +225,7 @@ def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
         for a in args:
             if a is None or a is NoneType:
                 continue
-            s = _schema(a, mode, stack)
+            s = _schema(a, mode, stack, strict)
             if s not in arms:
                 arms.append(s)
         if has_none:
@@ -229,39 +239,39 @@ def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
         if is_model_class(origin):
             if is_pydantic_model(origin) or is_pydantic_dataclass(origin):
                 return pydantic_schema(tp, mode)
-            return _schema(origin, mode, stack)
+            return _schema(origin, mode, stack, strict)
         if origin in SET_ORIGINS:
             schema: dict[str, Any] = {"type": "array", "uniqueItems": True}
             if args and args[0] is not Any:
-                schema["items"] = _schema(args[0], mode, stack)
+                schema["items"] = _schema(args[0], mode, stack, strict)
             return schema
         if origin is tuple:
             if not args:
                 return {"type": "array"}
             if len(args) == 2 and args[1] is Ellipsis:
-                item = _schema(args[0], mode, stack)
+                item = _schema(args[0], mode, stack, strict)
                 return {"type": "array", "items": item} if item else {"type": "array"}
             if args == ((),):
                 args = ()
             return {
                 "type": "array",
-                "prefixItems": [_schema(a, mode, stack) for a in args],
+                "prefixItems": [_schema(a, mode, stack, strict) for a in args],
                 "minItems": len(args),
                 "maxItems": len(args),
             }
         if origin in ARRAY_ORIGINS:
             schema = {"type": "array"}
             if args and args[0] is not Any:
-                schema["items"] = _schema(args[0], mode, stack)
+                schema["items"] = _schema(args[0], mode, stack, strict)
             return schema
         if is_mapping_origin(origin):
             schema = {"type": "object"}
             if len(args) == 2:
-                value = _schema(args[1], mode, stack)
+                value = _schema(args[1], mode, stack, strict)
                 if value:
                     schema["additionalProperties"] = value
             return schema
-        return pydantic_schema(tp, mode)
+        return _unknown(tp, mode, strict)
 
     if not isinstance(tp, type):
         return {}
@@ -276,12 +286,12 @@ def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
     if is_pydantic_model(tp) or is_pydantic_dataclass(tp):
         return pydantic_schema(tp, mode)
     if is_dataclass_type(tp):
-        return _dataclass_schema(tp, mode, stack)
+        return _dataclass_schema(tp, mode, stack, strict)
     if is_typeddict(tp):
-        return _typeddict_schema(tp, mode, stack)
+        return _typeddict_schema(tp, mode, stack, strict)
     if is_namedtuple(tp):
         hints = class_hints(tp)
-        items = [_schema(hints.get(f, Any), mode, stack) for f in tp._fields]  # type: ignore[attr-defined]
+        items = [_schema(hints.get(f, Any), mode, stack, strict) for f in tp._fields]  # type: ignore[attr-defined]
         return {"type": "array", "prefixItems": items, "minItems": len(items), "maxItems": len(items)}
     for base, name in ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number")):
         if issubclass(tp, base):
@@ -292,10 +302,20 @@ def _schema(tp: Any, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
         return {"type": "array", "uniqueItems": True}
     if issubclass(tp, (cabc.Sequence, cabc.Iterable)) and not issubclass(tp, cabc.Iterator):
         return {"type": "array"}
-    return pydantic_schema(tp, mode)
+    return _unknown(tp, mode, strict)
 
 
-def _dataclass_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
+def _unknown(tp: Any, mode: str, strict: bool) -> dict[str, Any]:
+    """A class (or a generic of one) none of the rules above knows: pydantic may describe it (when it
+    is loaded). When it cannot, the empty schema would let any JSON value through to a function that
+    expects this class, so a strict caller (a parameter at registration) is told instead."""
+    schema = pydantic_schema(tp, mode)
+    if not schema and strict:
+        raise UnsupportedType(tp)
+    return schema
+
+
+def _dataclass_schema(cls: type, mode: str, stack: tuple[Any, ...], strict: bool) -> dict[str, Any]:
     if cls in stack:
         return {"type": "object"}
     stack = (*stack, cls)
@@ -305,7 +325,7 @@ def _dataclass_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str,
     for f in dataclasses.fields(cls):
         if mode == "validation" and not f.init:
             continue
-        fs = _schema(hints.get(f.name, Any), mode, stack)
+        fs = _schema(hints.get(f.name, Any), mode, stack, strict)
         desc = f.metadata.get("description") if f.metadata else None
         if isinstance(desc, str) and annotated_description(hints.get(f.name)) is None:
             fs["description"] = desc
@@ -323,7 +343,7 @@ def _dataclass_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str,
     return schema
 
 
-def _typeddict_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str, Any]:
+def _typeddict_schema(cls: type, mode: str, stack: tuple[Any, ...], strict: bool) -> dict[str, Any]:
     if cls in stack:
         return {"type": "object"}
     stack = (*stack, cls)
@@ -332,7 +352,7 @@ def _typeddict_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str,
     props: dict[str, Any] = {}
     required: list[str] = []
     for name, hint in hints.items():
-        props[name] = _schema(hint, mode, stack)
+        props[name] = _schema(hint, mode, stack, strict)
         origin = get_origin(hint)
         qualifier = getattr(origin, "_name", None) if origin is not None else None
         if (name in required_keys and qualifier != "NotRequired") or qualifier == "Required":
@@ -344,10 +364,15 @@ def _typeddict_schema(cls: type, mode: str, stack: tuple[Any, ...]) -> dict[str,
     return schema
 
 
-def type_to_schema(tp: Any, *, mode: str = "validation") -> dict[str, Any]:
+def type_to_schema(tp: Any, *, mode: str = "validation", strict: bool = False) -> dict[str, Any]:
     """The JSON Schema of a type hint, with nested types inlined.
 
     ``mode`` is ``"validation"`` (input) or ``"serialization"`` (output: dataclass fields with
     ``init=False`` are included, pydantic models use their serialization schema).
+
+    A class no schema can describe (not a JSON type, dataclass, TypedDict, NamedTuple, Enum, known
+    standard-library scalar, nor a type pydantic knows) gets the empty schema ``{}``, anywhere in the
+    hint; with ``strict=True`` it raises `UnsupportedType` instead. ``Any``, ``object`` and unresolvable
+    forward references are ``{}`` either way: they ask for no constraint.
     """
-    return _schema(tp, mode, ())
+    return _schema(tp, mode, (), strict)

@@ -22,7 +22,9 @@ The modules, each importing only those above it:
 * `json_schema`: `type_to_schema`, and parameter defaults as JSON;
 * `converters`: `make_converter`, validated JSON -> the annotated Python type;
 * `output`: `output_schema`, a tool's structured-output schema from its return annotation;
-* `function`: `analyze_function` and its `FunctionSpec`.
+* `function`: `analyze_function` and its `FunctionSpec`;
+* `text_arguments`: `prompt_arguments_schema`, `template_variables_schema`, the schemas that prompt
+  arguments and resource-template variables (which arrive as text) are validated against.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .docstrings import parse_docstring
 from .function import FunctionSpec, analyze_function
 from .json_schema import type_to_schema
 from .output import output_schema
+from .text_arguments import prompt_arguments_schema, template_variables_schema
 
 __all__ = [
     "FunctionSpec",
@@ -39,5 +42,7 @@ __all__ = [
     "make_converter",
     "output_schema",
     "parse_docstring",
+    "prompt_arguments_schema",
+    "template_variables_schema",
     "type_to_schema",
 ]

@@ -125,9 +125,12 @@ def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool
     (``"prompt"``, ``"resource"``, ...): arguments then arrive as strings, so converters parse non-string
     parameters from their text, and no output schema is derived.
 
-    ``strict=True`` (what registration asks for) refuses a parameter whose type no JSON Schema can
-    describe, e.g. a plain class: with the empty schema it would get, any JSON value (typically a dict)
-    would reach a function expecting an instance. Without it such a parameter takes any JSON value.
+    ``strict=True`` (what registration asks for) refuses what the server could not honour: a parameter
+    whose type no JSON Schema can describe, e.g. a plain class (with the empty schema it would get, any
+    JSON value, typically a dict, would reach a function expecting an instance), and an output schema
+    for ``-> Any``, whose value may be content sent without the structured result the schema promises.
+    Without it (the behaviour before registration asked for it) the parameter takes any JSON value and
+    ``Any`` is wrapped as ``{"result": ...}``.
 
     Raises TypeError for ``*args``, for more than one ``Context`` parameter, for annotations that cannot
     be resolved, and (when strict) for a parameter type no schema describes, naming parameter and type.
@@ -185,7 +188,7 @@ def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool
     out_schema: dict[str, Any] | None = None
     wraps = False
     if is_tool:
-        out_schema, wraps = output_schema(hints.get("return", EMPTY))
+        out_schema, wraps = output_schema(hints.get("return", EMPTY), strict=strict)
 
     arguments: list[dict[str, Any]] = []
     for pname in param_names:

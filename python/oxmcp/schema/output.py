@@ -45,14 +45,28 @@ def _returns_content(tp: Any) -> bool:
     return False
 
 
-def output_schema(annotation: Any) -> tuple[dict[str, Any] | None, bool]:
+def _may_be_content(tp: Any) -> bool:
+    """``Any`` (alone or in a union) may be a content object or a `CallToolResult`, which goes out as
+    content with no structured value: an output schema would promise one the result then lacks (and the
+    official client raises on that). A list of ``Any`` is fine: a list holding content is sent with its
+    structured value as well."""
+    tp = bare_type(tp)
+    if tp is Any:
+        return True
+    return is_union(get_origin(tp)) and any(_may_be_content(a) for a in get_args(tp))
+
+
+def output_schema(annotation: Any, *, strict: bool = False) -> tuple[dict[str, Any] | None, bool]:
     """The structured-output schema of a return annotation, and whether it wraps the value as
     ``{"result": ...}``. ``(None, False)`` means text content only.
 
     None / missing / str / content types (or lists and unions of them) / CallToolResult / unknown classes
     -> no schema; dict, TypedDict, dataclass, pydantic model -> their object schema; anything else
-    (int, float, bool, list, tuple, Optional, unions, Literal, Enum, Any, ...) -> wrapped.
+    (int, float, bool, list, tuple, Optional, unions, Literal, Enum, ...) -> wrapped.
     ``Annotated[CallToolResult, Model]`` takes its schema from ``Model``.
+
+    ``Any`` (or a union with it) is wrapped too, unless ``strict`` (what registration asks for): then it
+    gets no schema, since the value may be content that cannot honour one.
     """
     if annotation is EMPTY or annotation is None or annotation is NoneType:
         return None, False
@@ -65,9 +79,9 @@ def output_schema(annotation: Any) -> tuple[dict[str, Any] | None, bool]:
         if get_origin(annotation) is Annotated:
             for meta in get_args(annotation)[1:]:
                 if isinstance(meta, type) or get_origin(meta) is not None:
-                    return output_schema(meta)
+                    return output_schema(meta, strict=strict)
         return None, False
-    if _returns_content(base):
+    if _returns_content(base) or (strict and _may_be_content(base)):
         return None, False
     wrapped = object_schema({"result": type_to_schema(annotation, mode="serialization")}, ["result"]), True
     if base is Any:

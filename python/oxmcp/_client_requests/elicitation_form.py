@@ -29,6 +29,7 @@ from ..schema.hints import (
     is_typeddict,
     is_union,
     std_kind,
+    typeddict_key_required,
 )
 from ..schema.json_schema import NO_JSON, inline_refs, jsonable_default, pydantic_schema
 from ..schema.metadata import apply_metadata
@@ -292,12 +293,9 @@ def _dataclass_form(cls: type) -> Form:
 
 
 def _typeddict_form(cls: type) -> Form:
-    required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
     plans = []
     for name, hint in class_hints(cls).items():
-        origin = get_origin(hint)
-        qualifier = getattr(origin, "_name", None) if origin is not None else None
-        required = (name in required_keys and qualifier != "NotRequired") or qualifier == "Required"
+        required = typeddict_key_required(cls, name, hint)
         plans.append(
             _field_plan(
                 cls.__qualname__, name, hint, has_default=not required, default=None, needs_value=required

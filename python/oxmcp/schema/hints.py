@@ -111,6 +111,15 @@ def is_typeddict(tp: Any) -> bool:
     )
 
 
+def typeddict_key_required(cls: type, name: str, hint: Any) -> bool:
+    """Whether a TypedDict key is required: by the class's totality, unless its hint says
+    ``Required[...]`` / ``NotRequired[...]``."""
+    origin = get_origin(hint)
+    qualifier = getattr(origin, "_name", None) if origin is not None else None
+    required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
+    return (name in required_keys and qualifier != "NotRequired") or qualifier == "Required"
+
+
 def is_dataclass_type(tp: Any) -> bool:
     return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 

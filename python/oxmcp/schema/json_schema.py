@@ -34,6 +34,7 @@ from .hints import (
     is_union,
     std_kind,
     type_name,
+    typeddict_key_required,
 )
 from .metadata import annotated_description, apply_metadata
 
@@ -134,6 +135,15 @@ def jsonable_default(value: Any) -> Any:
         except Exception:  # noqa: BLE001  (no JSON form: the default is just not shown)
             return NO_JSON
     return NO_JSON
+
+
+def _class_object(cls: type, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """The object schema of a dataclass or TypedDict, described by the class docstring."""
+    schema = object_schema(props, required)
+    doc = _class_doc(cls)
+    if doc:
+        schema["description"] = doc
+    return schema
 
 
 def _class_doc(cls: type) -> str | None:
@@ -336,32 +346,20 @@ def _dataclass_schema(cls: type, mode: str, stack: tuple[Any, ...], strict: bool
         elif f.default_factory is dataclasses.MISSING:
             required.append(f.name)
         props[f.name] = fs
-    schema = object_schema(props, required)
-    doc = _class_doc(cls)
-    if doc:
-        schema["description"] = doc
-    return schema
+    return _class_object(cls, props, required)
 
 
 def _typeddict_schema(cls: type, mode: str, stack: tuple[Any, ...], strict: bool) -> dict[str, Any]:
     if cls in stack:
         return {"type": "object"}
     stack = (*stack, cls)
-    hints = class_hints(cls)
-    required_keys: frozenset[str] = getattr(cls, "__required_keys__", frozenset())
     props: dict[str, Any] = {}
     required: list[str] = []
-    for name, hint in hints.items():
+    for name, hint in class_hints(cls).items():
         props[name] = _schema(hint, mode, stack, strict)
-        origin = get_origin(hint)
-        qualifier = getattr(origin, "_name", None) if origin is not None else None
-        if (name in required_keys and qualifier != "NotRequired") or qualifier == "Required":
+        if typeddict_key_required(cls, name, hint):
             required.append(name)
-    schema = object_schema(props, required)
-    doc = _class_doc(cls)
-    if doc:
-        schema["description"] = doc
-    return schema
+    return _class_object(cls, props, required)
 
 
 def type_to_schema(tp: Any, *, mode: str = "validation", strict: bool = False) -> dict[str, Any]:

@@ -40,10 +40,6 @@ def test_other_annotations_keep_theirs(hint: Any, wraps: bool) -> None:
     assert wrapped is wraps
 
 
-@pytest.mark.xfail(
-    reason="McpServer registration passes strict=True to analyze_function once the registry is wired",
-    strict=False,
-)
 @pytest.mark.asyncio
 async def test_a_tool_returning_content_under_any_advertises_no_schema() -> None:
     server = McpServer("any-output")

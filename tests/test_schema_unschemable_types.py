@@ -63,10 +63,6 @@ def test_every_kind_of_function_is_checked(kind: str) -> None:
         analyze_function(fn, kind=kind, strict=True)
 
 
-@pytest.mark.xfail(
-    reason="McpServer registration passes strict=True to analyze_function once the registry is wired",
-    strict=False,
-)
 def test_registration_fails_for_tools_prompts_and_templates() -> None:
     server = McpServer("unschemable")
 

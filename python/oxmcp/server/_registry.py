@@ -128,7 +128,7 @@ class Registry:
         task_support = _task_support(task)
         if task_start not in ("immediate", "manual"):
             raise ValueError(f"task_start must be 'immediate' or 'manual', not {task_start!r}")
-        spec = schema.analyze_function(fn, kind="tool")
+        spec = schema.analyze_function(fn, kind="tool", strict=True)
         if input_schema is not None and (
             not isinstance(input_schema, dict) or input_schema.get("type") != "object"
         ):
@@ -203,7 +203,7 @@ class Registry:
         cache_ttl_ms: int | None = None,
         cache_scope: Literal["public", "private"] | None = None,
     ) -> None:
-        spec = schema.analyze_function(fn, kind="resource")
+        spec = schema.analyze_function(fn, kind="resource", strict=True)
         res_name = name or spec.name
         desc = description or spec.description
         variables = _template_variables(uri)
@@ -259,7 +259,7 @@ class Registry:
         icons: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
-        spec = schema.analyze_function(fn, kind="prompt")
+        spec = schema.analyze_function(fn, kind="prompt", strict=True)
         prompt_name = name or spec.name
         self._check_duplicate("prompt", prompt_name, self.prompts)
         desc = description or spec.description

@@ -10,13 +10,18 @@ use super::router::{handle, Scope};
 use super::security::AccessPolicy;
 use super::state::{sweep_sessions, State};
 use crate::server::Server;
+use crate::transport::listen;
 use hyper::{Request, Response};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+
+/// How long an HTTP connection may take, once shutdown begins, to finish the answers it is
+/// sending (an open SSE stream never finishes: it is cut off then).
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Binds `addr` and serves until `shutdown`. `on_bound` learns the actual address (port 0 picks one).
 pub async fn serve_http(
@@ -26,10 +31,7 @@ pub async fn serve_http(
     shutdown: CancellationToken,
     on_bound: impl FnOnce(SocketAddr) + Send,
 ) -> std::io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
-    let local = listener.local_addr()?;
-    on_bound(local);
-    serve_listener(server, listener, options, shutdown).await
+    serve_listener(server, listen::bind(addr, on_bound).await?, options, shutdown).await
 }
 
 /// Serves a listener bound with the standard library (so callers learn bind errors and the port
@@ -40,10 +42,11 @@ pub async fn serve_std_listener(
     options: HttpOptions,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    serve_listener(server, crate::transport::tokio_listener(listener)?, options, shutdown).await
+    serve_listener(server, listen::from_std(listener)?, options, shutdown).await
 }
 
-/// Serves an already bound listener until `shutdown`.
+/// Serves an already bound listener until `shutdown`; then gives open connections their close
+/// grace before returning.
 pub async fn serve_listener(
     server: Server,
     listener: TcpListener,
@@ -56,29 +59,33 @@ pub async fn serve_listener(
     let state = Arc::new(State::new(server, options, policy));
     tracing::info!(target: "oxmcp.transport.http", "serving MCP on http://{local}{}", state.options.path);
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), shutdown.clone()));
-    while let Some(stream) = crate::transport::accept(&listener, &shutdown).await {
-        let state = state.clone();
-        let shutdown = shutdown.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req| {
-                let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(&state, req, Scope::Listener).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = shutdown.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                }
-            }
-        });
-    }
+    let drain = CLOSE_GRACE + Duration::from_millis(500);
+    listen::serve(listener, shutdown, Default::default(), drain, |stream, shutdown| {
+        connection(state.clone(), stream, shutdown)
+    })
+    .await;
     sweeper.abort();
     Ok(())
+}
+
+/// One HTTP/1.1 connection (keep-alive: many requests), until the client closes it or shutdown
+/// (then what is being answered gets [`CLOSE_GRACE`] to finish).
+async fn connection(state: Arc<State>, stream: TcpStream, shutdown: CancellationToken) {
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(&state, req, Scope::Listener).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(CLOSE_GRACE, conn).await;
+        }
+    }
 }
 
 /// The MCP endpoint for a host application (ASGI/FastAPI): the host routes requests here; this

@@ -82,19 +82,6 @@ impl Default for WsOptions {
     }
 }
 
-/// The WebSocket transport on an address, as a [`super::Transport`].
-#[derive(Debug, Clone)]
-pub struct WebSocket {
-    pub addr: SocketAddr,
-    pub options: WsOptions,
-}
-
-impl super::Transport for WebSocket {
-    fn serve(self: Box<Self>, server: Server, shutdown: CancellationToken) -> super::ServeFuture {
-        Box::pin(async move { serve_websocket(server, self.addr, self.options, shutdown, |_| {}).await })
-    }
-}
-
 /// Binds `addr` and serves until `shutdown`. `on_bound` learns the actual address (port 0 picks one).
 pub async fn serve_websocket(
     server: Server,

@@ -21,7 +21,7 @@
 //! - **Closing** the socket (either side) cancels the session's requests in flight
 //!   ([`Session::cancel_all`]); `shutdown` closes every connection with 1001 (going away).
 
-use super::http::AccessPolicy;
+use super::http::{header_list, AccessPolicy};
 use super::listen::{self, Connections};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Headers, Inbound, Outbound, Server, Session};
@@ -201,11 +201,7 @@ impl Shared {
         if offers_mcp(request) {
             response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
         }
-        *headers = request
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-            .collect();
+        *headers = header_list(request.headers());
         Ok(response)
     }
 }

@@ -2,30 +2,17 @@
 //! session's standalone SSE stream (or, with `Last-Event-ID`, resumes a broken POST stream);
 //! DELETE ends the session.
 
-use super::body::{self, BoxBody, ChannelBody};
+use super::body::{BoxBody, ChannelBody};
 use super::headers::{header, require_event_stream};
 use super::state::State;
 use super::status::{error_response, method_not_allowed, plain_status, with_session_id};
-use super::stream::{keep_alive, parse_event_id, replay_body, sse_response};
+use super::stream::{keep_alive, parse_event_id, replay_body, sse_response, SseOutbound};
 use crate::jsonrpc::ErrorObject;
-use crate::server::Outbound;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
 use tokio::sync::mpsc;
-
-/// The GET stream of a handshake-era session: notifications that belong to no request.
-struct StandaloneOutbound(mpsc::UnboundedSender<Bytes>);
-
-impl Outbound for StandaloneOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(body::sse_event(None, &frame));
-    }
-    fn is_open(&self) -> bool {
-        !self.0.is_closed()
-    }
-}
 
 /// GET: the standalone SSE stream of a handshake-era session, or the rest of a broken one.
 pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
@@ -58,7 +45,7 @@ pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
         }
         *slot = Some(tx.clone());
     }
-    entry.session.set_standalone(Some(Arc::new(StandaloneOutbound(tx.clone()))));
+    entry.session.set_standalone(Some(Arc::new(SseOutbound(tx.clone()))));
     keep_alive(tx, state.options.keepalive);
     with_session_id(sse_response(ChannelBody::boxed(rx, ())), &entry.id)
 }

@@ -62,27 +62,24 @@ pub(super) fn check_metadata_headers(
     incoming: &Incoming,
     version: &str,
 ) -> Result<(), ErrorObject> {
-    let mismatch = |what: String| ErrorObject::new(codes::HEADER_MISMATCH, format!("Header mismatch: {what}"));
     let (method, params) = single_request(incoming).expect("a stateless request");
-    match header(headers, "mcp-protocol-version") {
-        Some(h) if h == version => {}
-        Some(h) => return Err(mismatch(format!("MCP-Protocol-Version is {h:?} but _meta says {version:?}"))),
-        None => return Err(mismatch("the MCP-Protocol-Version header is missing".into())),
-    }
-    match header(headers, "mcp-method") {
-        Some(h) if h == method => {}
-        Some(h) => return Err(mismatch(format!("Mcp-Method is {h:?} but the body's method is {method:?}"))),
-        None => return Err(mismatch("the Mcp-Method header is missing".into())),
-    }
+    must_match(headers, "MCP-Protocol-Version", version, "_meta says")?;
+    must_match(headers, "Mcp-Method", method, "the body's method is")?;
     if let Some(key) = mcp_name_key(method) {
         let expected = params.get(key).and_then(Value::as_str).unwrap_or_default();
-        match header(headers, "mcp-name") {
-            Some(h) if h == expected => {}
-            Some(h) => return Err(mismatch(format!("Mcp-Name is {h:?} but params.{key} is {expected:?}"))),
-            None => return Err(mismatch("the Mcp-Name header is missing".into())),
-        }
+        must_match(headers, "Mcp-Name", expected, &format!("params.{key} is"))?;
     }
     Ok(())
+}
+
+/// -32020 unless header `name` is present and equal to `expected` (which `source` names).
+fn must_match(headers: &HeaderMap, name: &str, expected: &str, source: &str) -> Result<(), ErrorObject> {
+    let mismatch = |what: String| ErrorObject::new(codes::HEADER_MISMATCH, format!("Header mismatch: {what}"));
+    match header(headers, &name.to_ascii_lowercase()) {
+        Some(h) if h == expected => Ok(()),
+        Some(h) => Err(mismatch(format!("{name} is {h:?} but {source} {expected:?}"))),
+        None => Err(mismatch(format!("the {name} header is missing"))),
+    }
 }
 
 /// Which param the `Mcp-Name` header mirrors for `method`. Only the methods this server

@@ -3,27 +3,19 @@
 //! JSON-RPC answers travel on the stream as `message` events. The session lives as long as the
 //! stream: when the client goes away, its requests are cancelled and the session ends.
 
-use super::body::{self, BoxBody, ChannelBody};
+use super::body::{BoxBody, ChannelBody};
 use super::headers::{header_list, require_event_stream, require_json};
 use super::request_body::{read_message, RequestBody};
 use super::sessions::{mint_id, SseSession};
 use super::state::State;
 use super::status::{error_response, plain_status};
-use super::stream::{keep_alive, sse_response};
+use super::stream::{keep_alive, sse_response, SseOutbound};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::{Inbound, Outbound};
+use crate::server::Inbound;
 use bytes::Bytes;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
 use tokio::sync::mpsc;
-
-struct StreamOutbound(mpsc::UnboundedSender<Bytes>);
-
-impl Outbound for StreamOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(body::sse_event(None, &frame));
-    }
-}
 
 /// Ends the session when its stream's body is dropped (client disconnected or server stopping).
 struct EndOnDrop {
@@ -50,7 +42,7 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     }
     let id = mint_id();
     let (tx, rx) = mpsc::unbounded_channel();
-    let inbound = Inbound::new(Arc::new(StreamOutbound(tx.clone())));
+    let inbound = Inbound::new(Arc::new(SseOutbound(tx.clone())));
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));
     state.sse.insert(id.clone(), session);

@@ -36,6 +36,7 @@ mod stream;
 
 pub use body::BoxBody;
 pub use events::{EventStore, MemoryEventStore};
+pub(crate) use headers::header_list;
 pub use options::HttpOptions;
 pub use request_body::RequestBody;
 pub use security::AccessPolicy;

@@ -1,8 +1,10 @@
-//! SSE streams: the response that carries one, the keep-alive comments on long ones, and replay
-//! of a recorded stream for a client that resumes with `Last-Event-ID`.
+//! SSE streams: the response that carries one, a session's stream as its [`Outbound`], the
+//! keep-alive comments on long ones, and replay of a recorded stream for a client that resumes
+//! with `Last-Event-ID`.
 
 use super::body::{self, BoxBody, ChannelBody};
 use super::events::EventStore;
+use crate::server::Outbound;
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 use hyper::Response;
@@ -17,6 +19,19 @@ pub(super) fn sse_response(body: BoxBody) -> Response<BoxBody> {
     h.insert("cache-control", HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     r
+}
+
+/// A stream that belongs to a session rather than to one request (the standalone GET stream, the
+/// legacy SSE stream): every frame is a `message` event.
+pub(super) struct SseOutbound(pub(super) mpsc::UnboundedSender<Bytes>);
+
+impl Outbound for SseOutbound {
+    fn send(&self, frame: Vec<u8>) {
+        let _ = self.0.send(body::sse_event(None, &frame));
+    }
+    fn is_open(&self) -> bool {
+        !self.0.is_closed()
+    }
 }
 
 /// Sends an SSE comment every `every` until the stream's body is gone, so that proxies and

@@ -10,10 +10,12 @@
 //!   the answer becomes an SSE stream (notifications, then the response).
 //! - Every request passes the Host/Origin policy first (403 otherwise); `/healthz` reports status.
 //!
-//! A request's path through the files: `serve` (listener or host application) ->
-//! `router` (policy, CORS, path, method) -> `post` (era, session) -> `exchange` (dispatch,
-//! JSON or SSE answer), or `get` (GET/DELETE) and `legacy_sse` (the 2024-11-05 transport).
-//! `headers`, `status`, `stream`, `incoming` and `request_body` are what those share.
+//! A request's path through the files: `serve` (own listener or host application) -> `router`
+//! (policy, CORS, path, method) -> `post` (era, which session) -> `exchange` (dispatch; JSON or
+//! SSE answer); or `get` (GET and DELETE), or `legacy_sse` (the 2024-11-05 transport). What they
+//! share: `state` (per server: options, policy, session tables, event store), `sessions`,
+//! `events`, `security`, and the helpers `headers` (incl. `param_headers`), `status`, `stream`,
+//! `incoming`, `request_body`, `body`.
 
 pub mod body;
 pub mod events;

@@ -8,7 +8,7 @@ use oxmcp_core::server::{
     CacheScope, Catalog, Change, ListKind, MemoryTaskStore, PromptSpec, RequestStateKeys, ResourceSpec, Server,
     ServerConfig, TaskSupport, TemplateSpec, ToolSpec,
 };
-use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
+use oxmcp_core::transport::{serve_process_stdio, serve_std_listener, HttpOptions, StdioOptions};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -342,7 +342,7 @@ impl ServerCore {
             max_message_bytes: server.config().max_message_bytes,
             eof_grace: std::time::Duration::from_millis(eof_grace_ms),
         };
-        self.serving(py, move |shutdown| Box::new(Stdio { options }).serve(server, shutdown))
+        self.serving(py, move |shutdown| async move { serve_process_stdio(&server, options, shutdown).await })
     }
 
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:

@@ -160,18 +160,6 @@ fn spawn_writer<W: Write + Send + 'static>(
     Ok(())
 }
 
-/// The stdio transport of this process, as a [`super::Transport`].
-#[derive(Debug, Clone, Default)]
-pub struct Stdio {
-    pub options: StdioOptions,
-}
-
-impl super::Transport for Stdio {
-    fn serve(self: Box<Self>, server: Server, shutdown: CancellationToken) -> super::ServeFuture {
-        Box::pin(async move { serve_process_stdio(&server, self.options, shutdown).await })
-    }
-}
-
 /// Serves on this process's stdin and stdout. See the module docs for the fd 1 redirection.
 #[cfg(unix)]
 pub async fn serve_process_stdio(

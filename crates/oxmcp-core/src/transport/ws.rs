@@ -21,13 +21,13 @@
 //! - **Closing** the socket (either side) cancels the session's requests in flight
 //!   ([`Session::cancel_all`]); `shutdown` closes every connection with 1001 (going away).
 
-use super::http::AccessPolicy;
+use super::http::{header_list, AccessPolicy};
+use super::listen::{self, Connections};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Headers, Inbound, Outbound, Server, Session};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, StreamExt};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -82,19 +82,6 @@ impl Default for WsOptions {
     }
 }
 
-/// The WebSocket transport on an address, as a [`super::Transport`].
-#[derive(Debug, Clone)]
-pub struct WebSocket {
-    pub addr: SocketAddr,
-    pub options: WsOptions,
-}
-
-impl super::Transport for WebSocket {
-    fn serve(self: Box<Self>, server: Server, shutdown: CancellationToken) -> super::ServeFuture {
-        Box::pin(async move { serve_websocket(server, self.addr, self.options, shutdown, |_| {}).await })
-    }
-}
-
 /// Binds `addr` and serves until `shutdown`. `on_bound` learns the actual address (port 0 picks one).
 pub async fn serve_websocket(
     server: Server,
@@ -103,9 +90,7 @@ pub async fn serve_websocket(
     shutdown: CancellationToken,
     on_bound: impl FnOnce(SocketAddr) + Send,
 ) -> std::io::Result<()> {
-    let listener = TcpListener::bind(addr).await?;
-    on_bound(listener.local_addr()?);
-    serve_ws_listener(server, listener, options, shutdown).await
+    serve_ws_listener(server, listen::bind(addr, on_bound).await?, options, shutdown).await
 }
 
 /// Serves a listener bound with the standard library (so callers learn bind errors and the port
@@ -116,7 +101,7 @@ pub async fn serve_ws_std_listener(
     options: WsOptions,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    serve_ws_listener(server, super::tokio_listener(listener)?, options, shutdown).await
+    serve_ws_listener(server, listen::from_std(listener)?, options, shutdown).await
 }
 
 /// Serves an already bound listener until `shutdown`; then closes every connection (bounded by
@@ -129,19 +114,14 @@ pub async fn serve_ws_listener(
 ) -> std::io::Result<()> {
     let local = listener.local_addr()?;
     let policy = AccessPolicy::for_address(local, &options.allowed_hosts, options.allowed_origins.clone(), false);
-    let shared = Arc::new(Shared { server, options, policy, active: AtomicUsize::new(0) });
+    let shared = Arc::new(Shared { server, options, policy, connections: Default::default() });
     tracing::info!(target: TARGET, "serving MCP on ws://{local}{}", shared.options.path);
-    while let Some(stream) = super::accept(&listener, &shutdown).await {
-        shared.active.fetch_add(1, Ordering::SeqCst);
-        let guard = ActiveGuard(shared.clone());
-        tokio::spawn(connection(guard, stream, shutdown.clone()));
-    }
-    drop(listener);
-    // Connections see `shutdown` too; give them their close grace (plus slack), no more.
-    let deadline = Instant::now() + shared.options.close_grace * 2 + Duration::from_millis(500);
-    while shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // A connection's close may take close_grace for our close frame and again for the peer's.
+    let drain = shared.options.close_grace * 2 + Duration::from_millis(500);
+    listen::serve(listener, shutdown, shared.connections.clone(), drain, |stream, shutdown| {
+        connection(shared.clone(), stream, shutdown)
+    })
+    .await;
     Ok(())
 }
 
@@ -149,16 +129,7 @@ struct Shared {
     server: Server,
     options: WsOptions,
     policy: AccessPolicy,
-    active: AtomicUsize,
-}
-
-/// Counts a connection as open until dropped.
-struct ActiveGuard(Arc<Shared>);
-
-impl Drop for ActiveGuard {
-    fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::SeqCst);
-    }
+    connections: Arc<Connections>,
 }
 
 /// What the writer task is asked to do.
@@ -220,7 +191,7 @@ impl Shared {
         if path != self.options.path {
             return Err(refusal(StatusCode::NOT_FOUND, ErrorObject::invalid_request(format!("Not found: {path}"))));
         }
-        if self.active.load(Ordering::SeqCst) > self.options.max_connections {
+        if self.connections.open() > self.options.max_connections {
             tracing::warn!(target: TARGET, "refused an upgrade: {} connections are open", self.options.max_connections);
             return Err(refusal(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -230,11 +201,7 @@ impl Shared {
         if offers_mcp(request) {
             response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
         }
-        *headers = request
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-            .collect();
+        *headers = header_list(request.headers());
         Ok(response)
     }
 }
@@ -244,8 +211,7 @@ fn close_frame(code: CloseCode, reason: impl Into<Utf8Bytes>) -> Option<CloseFra
 }
 
 #[allow(clippy::result_large_err)] // the upgrade callback's shape is tungstenite's
-async fn connection(guard: ActiveGuard, stream: TcpStream, shutdown: CancellationToken) {
-    let shared = guard.0.clone();
+async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: CancellationToken) {
     let options = &shared.options;
     let max = shared.server.config().max_message_bytes;
     let config = WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max));
@@ -351,7 +317,6 @@ async fn connection(guard: ActiveGuard, stream: TcpStream, shutdown: Cancellatio
         }
         _ => {}
     }
-    drop(guard);
 }
 
 /// What to do after sending our close frame.

@@ -3,38 +3,19 @@
 //! JSON-RPC answers travel on the stream as `message` events. The session lives as long as the
 //! stream: when the client goes away, its requests are cancelled and the session ends.
 
-use super::body::{self, BoxBody, ChannelBody};
-use super::{error_response, plain_status, sse_response, RequestBody, State};
+use super::body::{BoxBody, ChannelBody};
+use super::headers::{header_list, require_event_stream, require_json};
+use super::request_body::{read_message, RequestBody};
+use super::sessions::{mint_id, SseSession};
+use super::state::State;
+use super::status::{error_response, plain_status};
+use super::stream::{keep_alive, sse_response, SseOutbound};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::{Inbound, Outbound, Session};
+use crate::server::Inbound;
 use bytes::Bytes;
 use hyper::{Request, Response, StatusCode};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::mpsc;
-
-struct StreamOutbound(mpsc::UnboundedSender<Bytes>);
-
-impl Outbound for StreamOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(body::sse_event(None, &frame));
-    }
-}
-
-pub(super) struct SseSession {
-    session: Arc<Session>,
-    inbound: Inbound,
-}
-
-/// Open SSE sessions by id.
-#[derive(Default)]
-pub(super) struct SseSessions(Mutex<HashMap<String, Arc<SseSession>>>);
-
-impl SseSessions {
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SseSession>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 /// Ends the session when its stream's body is dropped (client disconnected or server stopping).
 struct EndOnDrop {
@@ -44,44 +25,30 @@ struct EndOnDrop {
 
 impl Drop for EndOnDrop {
     fn drop(&mut self) {
-        let ended = self.state.sse.lock().remove(&self.id);
-        if let Some(s) = ended {
-            s.session.cancel_all();
-        }
+        self.state.sse.remove(&self.id);
     }
 }
 
 /// `GET /sse`: opens a session and its stream.
 pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody> {
-    if !super::accepts(req.headers(), "text/event-stream") {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            ErrorObject::invalid_request("Accept must allow text/event-stream"),
-        );
+    if let Err(r) = require_event_stream(req.headers()) {
+        return r;
     }
-    if state.sse.lock().len() >= state.options.max_sessions {
+    if state.sse.len() >= state.options.max_sessions {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorObject::invalid_request("too many open SSE sessions"),
         );
     }
-    let id = super::sessions::mint_id();
+    let id = mint_id();
     let (tx, rx) = mpsc::unbounded_channel();
-    let inbound = Inbound::new(Arc::new(StreamOutbound(tx.clone())));
+    let inbound = Inbound::new(Arc::new(SseOutbound(tx.clone())));
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));
-    state.sse.lock().insert(id.clone(), session);
+    state.sse.insert(id.clone(), session);
     let endpoint = format!("{}?session_id={id}", state.options.sse_messages_path);
     let _ = tx.send(Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n")));
-    let keepalive = state.options.keepalive;
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(keepalive).await;
-            if tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
-                return;
-            }
-        }
-    });
+    keep_alive(tx, state.options.keepalive);
     sse_response(ChannelBody::boxed(rx, EndOnDrop { state: state.clone(), id }))
 }
 
@@ -93,15 +60,15 @@ pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) ->
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("session_id=")))
         .unwrap_or_default()
         .to_string();
-    let Some(sse) = state.sse.lock().get(&id).cloned() else {
+    let Some(sse) = state.sse.get(&id) else {
         return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
     };
-    if let Err(r) = super::require_json(req.headers()) {
+    if let Err(r) = require_json(req.headers()) {
         return r;
     }
-    let headers = Arc::new(super::header_list(req.headers()));
+    let headers = Arc::new(header_list(req.headers()));
     let limit = state.server.config().max_message_bytes;
-    let bytes = match super::read_message(req.into_body(), limit).await {
+    let bytes = match read_message(req.into_body(), limit).await {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -1,7 +1,8 @@
 //! Handshake-era sessions over HTTP (`Mcp-Session-Id`): a bounded table with idle eviction, so
-//! memory cannot grow without bound however many clients come and go.
+//! memory cannot grow without bound however many clients come and go. Also the table of the
+//! 2024-11-05 HTTP+SSE transport's sessions, which live as long as their stream.
 
-use crate::server::{Server, Session};
+use crate::server::{Inbound, Server, Session};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -119,6 +120,42 @@ impl SessionTable {
             s.session.cancel_all();
         }
         expired.len()
+    }
+}
+
+/// A session of the 2024-11-05 HTTP+SSE transport, with the inbound of its stream.
+pub(super) struct SseSession {
+    pub(super) session: Arc<Session>,
+    pub(super) inbound: Inbound,
+}
+
+/// Open SSE sessions by id (bounded by the caller, at `max_sessions`).
+#[derive(Default)]
+pub(super) struct SseSessions(Mutex<HashMap<String, Arc<SseSession>>>);
+
+impl SseSessions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<SseSession>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<Arc<SseSession>> {
+        self.lock().get(id).cloned()
+    }
+
+    pub(super) fn insert(&self, id: String, session: Arc<SseSession>) {
+        self.lock().insert(id, session);
+    }
+
+    /// Ends a session: its requests in flight are cancelled.
+    pub(super) fn remove(&self, id: &str) {
+        let ended = self.lock().remove(id);
+        if let Some(s) = ended {
+            s.session.cancel_all();
+        }
     }
 }
 

@@ -1,0 +1,144 @@
+//! One POSTed frame dispatched into a session, and its answer turned into the HTTP response:
+//! plain JSON, unless a notification for the request comes first, in which case the answer
+//! becomes an SSE stream (notifications, then the response). Handshake-era streams are recorded
+//! so a client can resume them; in the stateless era a dropped exchange cancels the work.
+
+use super::body::{self, BoxBody, ChannelBody};
+use super::headers::header_list;
+use super::incoming::expects_answer;
+use super::state::State;
+use super::status::{json_response, plain_status, response_status, with_session_id};
+use super::stream::{replay_body, sse_response};
+use crate::jsonrpc::Incoming;
+use crate::protocol::ProtocolVersion;
+use crate::server::{Inbound, Outbound, Session};
+use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderValue};
+use hyper::{Response, StatusCode};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// A frame for one HTTP request's answer.
+enum OutFrame {
+    Response(Vec<u8>),
+    Notification(Vec<u8>),
+}
+
+impl OutFrame {
+    /// The frame's bytes, and whether it is the response (the last frame of the answer).
+    fn into_parts(self) -> (Vec<u8>, bool) {
+        match self {
+            OutFrame::Notification(b) => (b, false),
+            OutFrame::Response(b) => (b, true),
+        }
+    }
+}
+
+struct RequestOutbound(mpsc::UnboundedSender<OutFrame>);
+
+impl Outbound for RequestOutbound {
+    fn send(&self, frame: Vec<u8>) {
+        let _ = self.0.send(OutFrame::Response(frame));
+    }
+    fn send_notification(&self, frame: Vec<u8>) {
+        let _ = self.0.send(OutFrame::Notification(frame));
+    }
+}
+
+/// Cancels a stateless request's work when its HTTP exchange is dropped (the client went away).
+struct CancelOnDrop(Option<Arc<Session>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            s.cancel_all();
+        }
+    }
+}
+
+/// Dispatches one POSTed frame and turns what comes back into the HTTP response. `modern`: a
+/// stateless (2026-07-28) exchange; `session_id`: the handshake-era session it belongs to.
+pub(super) async fn exchange(
+    state: &State,
+    session: &Arc<Session>,
+    incoming: Incoming,
+    headers: &HeaderMap,
+    modern: bool,
+    session_id: Option<&str>,
+) -> Response<BoxBody> {
+    let answers = expects_answer(&incoming);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)) };
+    session.handle_incoming(incoming, &inbound);
+    drop(inbound);
+    let with_session = |r: Response<BoxBody>| match session_id {
+        Some(id) => with_session_id(r, id),
+        None => r,
+    };
+    if !answers {
+        return with_session(plain_status(StatusCode::ACCEPTED));
+    }
+    // In the stateless era a dropped exchange (client gone) cancels the work.
+    let guard = CancelOnDrop(modern.then(|| session.clone()));
+    match rx.recv().await {
+        Some(OutFrame::Response(frame)) => {
+            let (status, challenge) = response_status(&frame, modern);
+            let mut r = json_response(status, frame);
+            if challenge {
+                r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
+            }
+            drop(guard);
+            with_session(r)
+        }
+        Some(OutFrame::Notification(first)) => match session_id {
+            // Handshake era: a resumable stream (event ids, replay after a reconnect).
+            Some(sid) => with_session(resumable_stream(state, sid, session.negotiated_version(), first, rx)),
+            None => with_session(stream(first, rx, guard)),
+        },
+        // Every request in the frame was cancelled: nothing to say.
+        None => with_session(plain_status(StatusCode::ACCEPTED)),
+    }
+}
+
+/// Turns an answer into an SSE stream: the first notification, what follows, then the response.
+fn stream(first: Vec<u8>, mut rx: mpsc::UnboundedReceiver<OutFrame>, guard: CancelOnDrop) -> Response<BoxBody> {
+    let (tx, body_rx) = mpsc::unbounded_channel();
+    let _ = tx.send(body::sse_event(None, &first));
+    tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            let (bytes, last) = frame.into_parts();
+            if tx.send(body::sse_event(None, &bytes)).is_err() || last {
+                break;
+            }
+        }
+    });
+    sse_response(ChannelBody::boxed(body_rx, guard))
+}
+
+/// A handshake-era answer as an SSE stream whose events are recorded, so that a client whose
+/// connection broke can resume with `GET` + `Last-Event-ID` (a disconnect is not a cancel).
+fn resumable_stream(
+    state: &State,
+    session_id: &str,
+    version: Option<ProtocolVersion>,
+    first: Vec<u8>,
+    mut rx: mpsc::UnboundedReceiver<OutFrame>,
+) -> Response<BoxBody> {
+    let stream = state.next_stream_name();
+    let key = format!("{session_id}/{stream}");
+    state.events.append(&key, Bytes::from(first));
+    let (store, recorded) = (state.events.clone(), key.clone());
+    tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            let (bytes, last) = frame.into_parts();
+            store.append(&recorded, Bytes::from(bytes));
+            if last {
+                break;
+            }
+        }
+        store.finish(&recorded);
+    });
+    // 2025-11-25 clients get a priming event (an id and no data) and a retry interval first.
+    let priming = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
+    sse_response(replay_body(state.events.clone(), key, stream, 0, priming))
+}

@@ -1,0 +1,126 @@
+//! POST on the MCP endpoint: the body is read and parsed, the era decided, and the frame handed
+//! to the right session: a throwaway one for a stateless (2026-07-28) request, the session named
+//! by `Mcp-Session-Id`, or a new one for `initialize`.
+
+use super::body::BoxBody;
+use super::exchange::exchange;
+use super::headers::{accepts, check_metadata_headers, header, require_json};
+use super::incoming::{expects_answer, is_initialize, request_id, single_request};
+use super::param_headers;
+use super::request_body::{read_message, RequestBody};
+use super::state::State;
+use super::status::{error_response, error_response_for, plain_status};
+use crate::jsonrpc::{self, ErrorObject, Incoming};
+use crate::protocol::{meta, ProtocolVersion};
+use hyper::header::HeaderMap;
+use hyper::{Request, Response, StatusCode};
+use std::sync::Arc;
+
+/// Which wire a POSTed frame speaks.
+enum Era {
+    /// 2026-07-28, served statelessly; `declared` is the version the body's `_meta` names.
+    Stateless { declared: Option<String> },
+    /// The handshake era: `initialize`, then `Mcp-Session-Id` on every request.
+    Handshake,
+}
+
+/// The stateless wire: `_meta` says so, or the MCP-Protocol-Version header names a stateless
+/// revision (then missing `_meta` is the client's error, not a missing session). Any session
+/// header is ignored (spec digest §4.2).
+fn era(incoming: &Incoming, headers: &HeaderMap) -> Era {
+    let declared = single_request(incoming)
+        .and_then(|(_, params)| params.get("_meta")?.get(meta::PROTOCOL_VERSION)?.as_str())
+        .map(str::to_string);
+    let header_is_modern =
+        header(headers, "mcp-protocol-version").and_then(ProtocolVersion::parse).is_some_and(|v| v.is_modern());
+    if declared.is_some() || header_is_modern {
+        Era::Stateless { declared }
+    } else {
+        Era::Handshake
+    }
+}
+
+pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    if let Err(r) = require_json(&headers) {
+        return r;
+    }
+    if !accepts(&headers, "application/json") && !accepts(&headers, "text/event-stream") {
+        let err = ErrorObject::invalid_request("Accept must allow application/json and text/event-stream");
+        return error_response(StatusCode::NOT_ACCEPTABLE, err);
+    }
+    let body = match read_message(body, state.server.config().max_message_bytes).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let incoming = match jsonrpc::parse(&body) {
+        Ok(i) => i,
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, e),
+    };
+    match era(&incoming, &headers) {
+        Era::Stateless { declared } => stateless(state, incoming, &headers, declared).await,
+        Era::Handshake => handshake(state, incoming, &headers).await,
+    }
+}
+
+/// A 2026-07-28 request: checked against its headers, then served by a session of its own.
+async fn stateless(
+    state: &State,
+    incoming: Incoming,
+    headers: &HeaderMap,
+    declared: Option<String>,
+) -> Response<BoxBody> {
+    let id = request_id(&incoming);
+    if !expects_answer(&incoming) {
+        return plain_status(StatusCode::ACCEPTED);
+    }
+    let Some(version) = declared else {
+        let err = ErrorObject::invalid_params(format!(
+            "missing _meta[\"{}\"]: every 2026-07-28 request declares its protocol version and client capabilities",
+            meta::PROTOCOL_VERSION
+        ));
+        return error_response_for(StatusCode::BAD_REQUEST, id, err);
+    };
+    // Headers are checked against the body before the version's support (-32020 first).
+    if let Err(e) = check_metadata_headers(headers, &incoming, &version) {
+        return error_response_for(StatusCode::BAD_REQUEST, id, e);
+    }
+    if let Some(("tools/call", params)) = single_request(&incoming) {
+        if let Err(e) = param_headers::check(headers, &state.server.catalog(), params) {
+            return error_response_for(StatusCode::BAD_REQUEST, id, e);
+        }
+    }
+    let session = state.server.session();
+    exchange(state, &session, incoming, headers, true, None).await
+}
+
+/// A handshake-era frame: for the session its `Mcp-Session-Id` names, or `initialize` opening one.
+async fn handshake(state: &State, incoming: Incoming, headers: &HeaderMap) -> Response<BoxBody> {
+    if let Some(id) = header(headers, "mcp-session-id") {
+        let Some(entry) = state.sessions.get(id) else {
+            let err = ErrorObject::invalid_request("Session not found: it ended or never existed; initialize again");
+            return error_response(StatusCode::NOT_FOUND, err);
+        };
+        if let Some(v) = header(headers, "mcp-protocol-version") {
+            if ProtocolVersion::parse(v).is_none_or(|p| p.is_modern()) {
+                let err = ErrorObject::invalid_request(format!("unsupported MCP-Protocol-Version {v:?}"));
+                return error_response(StatusCode::BAD_REQUEST, err);
+            }
+        }
+        return exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
+    }
+    if is_initialize(&incoming) {
+        let entry = state.sessions.create(&state.server);
+        let response = exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
+        if response.status() != StatusCode::OK || entry.session.negotiated_version().is_none() {
+            state.sessions.remove(&entry.id); // rejected: don't keep a session nobody can use
+        }
+        return response;
+    }
+    let err = ErrorObject::invalid_request(
+        "missing Mcp-Session-Id header: send initialize first, or use protocol revision 2026-07-28 \
+         (_meta.io.modelcontextprotocol/protocolVersion on every request)",
+    );
+    error_response_for(StatusCode::BAD_REQUEST, request_id(&incoming), err)
+}

@@ -1,0 +1,62 @@
+//! What every request of one HTTP server shares: the MCP server, the options, the access policy,
+//! both session tables and the event store; and the task that ends idle sessions.
+
+use super::events::{EventStore, MemoryEventStore};
+use super::options::HttpOptions;
+use super::security::AccessPolicy;
+use super::sessions::{SessionTable, SseSessions};
+use crate::server::Server;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+pub(super) struct State {
+    pub(super) server: Server,
+    pub(super) options: HttpOptions,
+    pub(super) policy: AccessPolicy,
+    /// Handshake-era sessions (`Mcp-Session-Id`).
+    pub(super) sessions: SessionTable,
+    /// Sessions of the 2024-11-05 HTTP+SSE transport.
+    pub(super) sse: SseSessions,
+    /// Events of handshake-era POST streams, for `Last-Event-ID` replay.
+    pub(super) events: Arc<dyn EventStore>,
+    streams: AtomicU64,
+    pub(super) started: Instant,
+}
+
+impl State {
+    pub(super) fn new(server: Server, options: HttpOptions, policy: AccessPolicy) -> Self {
+        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
+        State {
+            server,
+            options,
+            policy,
+            sessions,
+            sse: Default::default(),
+            events: Arc::new(MemoryEventStore::default()),
+            streams: Default::default(),
+            started: Instant::now(),
+        }
+    }
+
+    /// A name for a new resumable POST stream, unique on this server (`p0`, `p1`, ...).
+    pub(super) fn next_stream_name(&self) -> String {
+        format!("p{}", self.streams.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Ends idle handshake-era sessions until `shutdown`.
+pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToken) {
+    let every = (state.options.session_idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let n = state.sessions.sweep();
+        if n > 0 {
+            tracing::debug!(target: "oxmcp.transport.http", "ended {n} idle session(s)");
+        }
+    }
+}

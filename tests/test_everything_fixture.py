@@ -46,13 +46,11 @@ PROMPTS = [
 ]
 
 
+EXAMPLE = "everything"  # the `example` fixture (conftest) loads it; `client` is this module's own
+
+
 def example_module():
-    return load_example("everything")
-
-
-@pytest.fixture
-def example():
-    return example_module()
+    return load_example(EXAMPLE)
 
 
 @pytest.fixture(params=ERAS)

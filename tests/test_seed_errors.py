@@ -7,28 +7,23 @@ import asyncio
 import logging
 
 import pytest
-from conftest import EXITED, load_example
+from conftest import EXITED
 from oxmcp import McpError, McpServer, ToolError
 from oxmcp.testing import MockMcpClient
 
-
-@pytest.fixture
-def example():
-    return load_example("error_handling")
+EXAMPLE = "error_handling"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_division(example, caplog):
+async def test_division(client, caplog):
     caplog.set_level(logging.INFO)
-    client = MockMcpClient(example.server)
     assert await client.call_tool("divide_numbers", {"a": 6, "b": 3}) == 2.0
     assert "Division successful: 6 / 3 = 2.0" in caplog.text
 
 
 @pytest.mark.asyncio
-async def test_division_by_zero_is_the_deliberate_error(example, caplog):
+async def test_division_by_zero_is_the_deliberate_error(client, caplog):
     caplog.set_level(logging.INFO)
-    client = MockMcpClient(example.server)
     with pytest.raises(McpError) as exc_info:
         await client.call_tool("divide_numbers", {"a": 5, "b": 0})
     err = exc_info.value

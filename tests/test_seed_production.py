@@ -8,7 +8,6 @@ from datetime import datetime
 
 import pytest
 from conftest import EXITED, load_example
-from oxmcp.testing import MockMcpClient
 
 
 @pytest.fixture
@@ -37,9 +36,8 @@ def check_health(value):
 
 
 @pytest.mark.asyncio
-async def test_health_check(example, tmp_path):
+async def test_health_check(client, tmp_path):
     assert (tmp_path / "mcp_server.log").exists()
-    client = MockMcpClient(example.server)
     [tool] = await client.list_tools()
     assert tool.name == "health_check"
     assert tool.inputSchema["properties"] == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _support.messages import modern_meta
 from conftest import EXITED, load_example
 from oxmcp import McpError
 from oxmcp.testing import MockMcpClient
@@ -105,10 +106,7 @@ def test_over_stdio_without_headers_everything_is_rejected(stdio_server, example
         "data": {"rejectedBy": "validate_request"},
     }
     # the modern era (no handshake) reaches the tool call itself, which is rejected as well
-    meta = {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-    }
+    meta = modern_meta()
     for method, params in [
         ("tools/list", {"_meta": meta}),
         ("tools/call", {"name": "sensitive_operation", "arguments": {"data": "x"}, "_meta": meta}),

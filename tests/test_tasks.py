@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
 import pytest
+from _support.http import address, post_mcp
+from _support.messages import modern_headers, modern_meta
+from _support.messages import request as jsonrpc_request
 from oxmcp import Context, ErrorCode, McpError, McpServer
 from oxmcp.testing import MockMcpClient
 
@@ -346,31 +348,10 @@ async def test_legacy_tasks():
 
 
 def _post(url: str, method: str, params: dict[str, Any], name: str | None) -> tuple[int, dict[str, Any]]:
-    import urllib.error
-    import urllib.request
-
-    params = dict(
-        params,
-        _meta={
-            "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": WITH_TASKS,
-        },
-    )
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": MODERN,
-        "Mcp-Method": method,
-    }
-    if name is not None:
-        headers["Mcp-Name"] = name
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+    host, port, path = address(url)
+    body = jsonrpc_request(method, {**params, "_meta": modern_meta(WITH_TASKS)})
+    status, _, answer = post_mcp(host, port, body, modern_headers(method, name), timeout=5, path=path)
+    return status, answer
 
 
 @pytest.mark.asyncio

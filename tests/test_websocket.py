@@ -12,19 +12,22 @@ import re
 import socket
 import struct
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.messages import INITIALIZED, initialize_params
+from _support.processes import Announced
 from oxmcp import McpServer
 from oxmcp.server.websocket import run_websocket_server
 
 TIMEOUT = 10.0
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# The server's first stderr line, whole: groups host and port.
+ANNOUNCE = r"^oxmcp: ws-test serving MCP over WebSocket on ws://([\d.]+):(\d+)/\n\Z"
 
 SERVER = '''
 import asyncio, os, time
@@ -171,9 +174,8 @@ class WsClient:
         return answer
 
     def initialize(self) -> dict[str, Any]:
-        params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}}
-        result = self.request("initialize", params)["result"]
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        result = self.request("initialize", initialize_params())["result"]
+        self.send(INITIALIZED)
         return result
 
     def recv_close(self) -> int | None:
@@ -203,41 +205,30 @@ class Running:
     host: str
     port: int
     marker: Path
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
 
     def client(self, path: str = "/", headers: dict[str, str] | None = None) -> WsClient:
         return WsClient(self.host, self.port, path, headers)
 
 
-def start(tmp_path: Path, **env: str) -> Iterator[Running]:
+def start(announced_server: Callable[..., Announced], tmp_path: Path, **env: str) -> Running:
+    """SERVER in a subprocess (stopped by the `announced_server` fixture); `env` adds variables."""
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "MARKER": str(marker), **env},
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline().decode()
-        match = re.fullmatch(r"oxmcp: ws-test serving MCP over WebSocket on ws://([\d.]+):(\d+)/\n", line)
-        assert match, line
-        yield Running(match.group(1), int(match.group(2)), marker, proc)
-    finally:
-        proc.kill()
-        proc.wait(timeout=TIMEOUT)
+    served = announced_server([str(script)], pattern=ANNOUNCE, env={"MARKER": str(marker), **env})
+    assert served.match is not None
+    return Running(served.match.group(1), int(served.match.group(2)), marker, served.proc)
 
 
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[Running]:
-    yield from start(tmp_path)
+def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path)
 
 
 @pytest.fixture
-def guarded(tmp_path: Path) -> Iterator[Running]:
-    yield from start(tmp_path, GUARD="1")
+def guarded(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path, GUARD="1")
 
 
 def test_seed_snippet_serves_initialize_and_tool_calls_with_the_mcp_subprotocol(srv: Running) -> None:
@@ -323,8 +314,7 @@ def test_foreign_origins_and_wrong_paths_are_refused_on_the_upgrade(srv: Running
 
 def test_validate_request_sees_the_upgrade_headers(guarded: Running) -> None:
     ws = guarded.client(headers={"Authorization": "Bearer wrong"})
-    params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}}
-    answer = ws.request("initialize", params)
+    answer = ws.request("initialize", initialize_params())
     assert "Authentication required" in answer["error"]["message"]
     ws.close()
     ws = guarded.client(headers={"Authorization": "Bearer right"})

@@ -14,6 +14,7 @@ import anyio
 import pytest
 
 mcp = pytest.importorskip("mcp")
+from _support.eras import SDK_MODES  # noqa: E402
 from _support.processes import HTTP_ANNOUNCE, Announced  # noqa: E402
 from mcp import Client, StdioServerParameters, types  # noqa: E402
 
@@ -70,7 +71,7 @@ else:
     server.run()
 '''
 
-MODES = ["legacy", "2026-07-28"]
+MODES = SDK_MODES
 TRANSPORTS = ["stdio", "http"]
 
 

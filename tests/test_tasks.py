@@ -10,14 +10,13 @@ import time
 from typing import Any
 
 import pytest
+from _support.eras import LEGACY, MODERN
 from _support.http import address, post_mcp
 from _support.messages import modern_headers, modern_meta
 from _support.messages import request as jsonrpc_request
 from oxmcp import Context, ErrorCode, McpError, McpServer
 from oxmcp.testing import MockMcpClient
 
-MODERN = "2026-07-28"
-LEGACY = "2025-11-25"
 EXT = "io.modelcontextprotocol/tasks"
 WITH_TASKS = {"elicitation": {}, "extensions": {EXT: {}}}
 NAME_FORM = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-MODERN = "2026-07-28"  # the stateless revision: every request carries its own `_meta`
-LEGACY = "2025-11-25"  # the newest handshake-era revision
+from _support.eras import LEGACY, MODERN
+
+__all__ = ["INITIALIZED", "LEGACY", "MODERN", "initialize_params", "modern_headers", "modern_meta", "request"]
+
 
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 

@@ -2,111 +2,12 @@
 
 mod common;
 
+use common::stdio::StdioPeer;
 use common::*;
-use oxmcp_core::server::Server;
-use oxmcp_core::transport::{serve_streams, StdioOptions};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::net::Shutdown;
-use std::os::unix::net::UnixStream;
+use oxmcp_core::transport::StdioOptions;
+use serde_json::json;
+use std::io::Write;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-
-/// The client's end of a served stdio connection.
-struct StdioPeer {
-    input: UnixStream,
-    lines: mpsc::UnboundedReceiver<Vec<u8>>,
-    served: JoinHandle<std::io::Result<()>>,
-    shutdown: CancellationToken,
-}
-
-impl StdioPeer {
-    fn start(server: &Server, options: StdioOptions) -> Self {
-        let (ours, theirs) = UnixStream::pair().unwrap();
-        let server_out = theirs.try_clone().unwrap();
-        let reader = ours.try_clone().unwrap();
-        let (tx, lines) = mpsc::unbounded_channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(reader);
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        let shutdown = CancellationToken::new();
-        let served = {
-            let server = server.clone();
-            let shutdown = shutdown.clone();
-            tokio::spawn(async move { serve_streams(&server, theirs, server_out, options, shutdown).await })
-        };
-        StdioPeer { input: ours, lines, served, shutdown }
-    }
-
-    fn send_line(&mut self, bytes: &[u8]) {
-        let mut frame = bytes.to_vec();
-        frame.push(b'\n');
-        self.input.write_all(&frame).unwrap();
-    }
-
-    fn send(&mut self, msg: Value) {
-        self.send_line(&serde_json::to_vec(&msg).unwrap());
-    }
-
-    fn request(&mut self, id: Value, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-    }
-
-    /// The next line the server wrote: checked to be exactly one JSON-RPC message and a newline.
-    async fn recv(&mut self) -> Value {
-        let line = within("a line from the server", self.lines.recv()).await.expect("server output open");
-        parse_line(&line)
-    }
-
-    /// Closes our writing side: the server sees end of input.
-    fn close_input(&self) {
-        self.input.shutdown(Shutdown::Write).unwrap();
-    }
-
-    /// Everything the server writes until it closes its output.
-    async fn drain(&mut self) -> Vec<Value> {
-        let mut out = Vec::new();
-        while let Some(line) = within("server output to close", self.lines.recv()).await {
-            out.push(parse_line(&line));
-        }
-        out
-    }
-
-    async fn initialize(&mut self, version: &str) {
-        self.request(json!("init"), "initialize", json!({"protocolVersion": version, "capabilities": {}}));
-        let r = self.recv().await;
-        assert_eq!(r["result"]["protocolVersion"], version);
-        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    }
-}
-
-fn parse_line(line: &[u8]) -> Value {
-    assert_eq!(line.last(), Some(&b'\n'), "every message ends with a newline: {:?}", String::from_utf8_lossy(line));
-    let body = &line[..line.len() - 1];
-    assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "no embedded newlines");
-    let v: Value = serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("non-JSON on the output ({e}): {:?}", String::from_utf8_lossy(line)));
-    let is_answer = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some());
-    let is_notification = |m: &Value| m["jsonrpc"] == "2.0" && m["method"].is_string() && m.get("id").is_none();
-    match &v {
-        Value::Array(items) => assert!(items.iter().all(is_answer), "{v}"),
-        other => assert!(is_answer(other) || is_notification(other), "only JSON-RPC messages on stdout: {v}"),
-    }
-    v
-}
 
 fn small_limit() -> StdioOptions {
     StdioOptions { max_message_bytes: 256, ..Default::default() }
@@ -290,10 +191,7 @@ async fn an_open_listen_stream_does_not_delay_exit() {
     let (server, _) = setup();
     let options = StdioOptions { eof_grace: Duration::from_secs(5), ..Default::default() };
     let mut peer = StdioPeer::start(&server, options);
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-    });
+    let meta = stateless_meta(MODERN, json!({}));
     peer.request(
         json!("l"),
         "subscriptions/listen",

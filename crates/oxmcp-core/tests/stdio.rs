@@ -16,8 +16,7 @@ fn small_limit() -> StdioOptions {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_requests_over_streams() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "echo", "arguments": {"text": "über stdio ✓"}}));
     let r = peer.recv().await;
     assert_eq!(r["id"], 1);
@@ -42,8 +41,7 @@ async fn serves_requests_over_streams() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_go_out_in_completion_order() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!("slow"), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "stdio-slow"}}));
     peer.request(json!("fast"), "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}}));
     let started = Instant::now();
@@ -60,8 +58,7 @@ async fn responses_go_out_in_completion_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_lines_are_rejected_with_the_sniffed_id() {
     let (server, handler) = setup();
-    let mut peer = StdioPeer::start(&server, small_limit());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, small_limit(), "2025-11-25").await;
     let big = "x".repeat(2000);
     peer.send(json!({"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": big}}}));
     let e = peer.recv().await;
@@ -91,8 +88,7 @@ async fn oversized_lines_are_rejected_with_the_sniffed_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_at_the_limit_is_accepted() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, small_limit());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, small_limit(), "2025-11-25").await;
     let prefix = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":""#;
     let suffix = r#""}}}"#;
     let text = "y".repeat(256 - prefix.len() - suffix.len());
@@ -110,8 +106,7 @@ async fn a_line_at_the_limit_is_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eof_waits_for_requests_in_flight() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "eof-slow"}}));
     peer.request(json!(2), "tools/call", json!({"name": "echo", "arguments": {"text": "quick"}}));
     peer.close_input();
@@ -130,8 +125,7 @@ async fn eof_waits_for_requests_in_flight() {
 async fn eof_grace_bounds_the_wait() {
     let (server, handler) = setup();
     let options = StdioOptions { eof_grace: Duration::from_millis(100), ..Default::default() };
-    let mut peer = StdioPeer::start(&server, options);
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, options, "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 600, "tag": "abandoned"}}));
     peer.close_input();
     let closed_at = Instant::now();
@@ -157,8 +151,7 @@ async fn shutdown_token_stops_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancellation_over_stdio() {
     let (server, handler) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 150, "tag": "stdio-cancel"}}));
     tokio::time::sleep(Duration::from_millis(20)).await;
     peer.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}));
@@ -174,8 +167,7 @@ async fn cancellation_over_stdio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_over_stdio_are_one_line() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-03-26").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-03-26").await;
     peer.send(json!([
         {"jsonrpc": "2.0", "id": 1, "method": "ping"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}

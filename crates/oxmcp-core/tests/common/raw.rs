@@ -54,6 +54,13 @@ impl RawClient {
         }
     }
 
+    /// A client that has completed the legacy handshake for `version`.
+    pub async fn initialized(server: &Server, version: &str) -> Self {
+        let mut client = RawClient::connect(server, Headers::default());
+        client.initialize(version).await;
+        client
+    }
+
     /// Runs a legacy handshake over raw frames (id "init").
     pub async fn initialize(&mut self, version: &str) -> Value {
         self.request(

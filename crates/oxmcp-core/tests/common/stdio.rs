@@ -54,6 +54,13 @@ impl StdioPeer {
         StdioPeer { input: ours, lines, served, shutdown, _stop }
     }
 
+    /// A peer that has completed the legacy handshake for `version`.
+    pub async fn initialized(server: &Server, options: StdioOptions, version: &str) -> Self {
+        let mut peer = StdioPeer::start(server, options);
+        peer.initialize(version).await;
+        peer
+    }
+
     pub fn send_line(&mut self, bytes: &[u8]) {
         let mut frame = bytes.to_vec();
         frame.push(b'\n');

@@ -7,16 +7,19 @@ helpers behind the fixtures live in ``_support/``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import itertools
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from _support.in_process import serving
 from _support.processes import TIMEOUT, Announced, announced
 from _support.stdio import StdioServer
 from oxmcp.testing import MockMcpClient
@@ -97,5 +100,17 @@ def announced_server() -> Iterator[Callable[..., Announced]]:
 
         def start(argv: list[str], **options: Any) -> Announced:
             return running.enter_context(announced(argv, **options))
+
+        yield start
+
+
+@pytest_asyncio.fixture
+async def in_process_server() -> AsyncIterator[Callable[..., Awaitable[asyncio.Task[Any]]]]:
+    """A factory: ``task = await in_process_server(server, server.run_http(port=0))`` runs the serve
+    coroutine on the test's loop and returns once ``server.url`` is set (bounded); cancelled at teardown."""
+    async with AsyncExitStack() as running:
+
+        async def start(server: Any, run: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+            return await running.enter_async_context(serving(server, run))
 
         yield start

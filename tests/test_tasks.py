@@ -5,7 +5,6 @@ experimental tasks of 2025-11-25 (params.task, tasks/get, tasks/result, tasks/li
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Any
 
@@ -354,30 +353,21 @@ def _post(url: str, method: str, params: dict[str, Any], name: str | None) -> tu
 
 
 @pytest.mark.asyncio
-async def test_http_routing_headers_name_the_task():
+async def test_http_routing_headers_name_the_task(in_process_server):
     server, _ = make_server()
-    serving = asyncio.create_task(server.run_http(port=0, announce=False))
-    try:
-        for _ in range(200):
-            if server.url:
-                break
-            await asyncio.sleep(0.01)
-        url = server.url
-        assert url is not None
-        status, body = await asyncio.to_thread(
-            _post, url, "tools/call", {"name": "slow", "arguments": {"seconds": 30}}, "slow"
-        )
-        assert status == 200, body
-        task_id = created_id(body["result"])
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
-        assert status == 200 and body["result"]["status"] == "working"
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, "someone-else")
-        assert status == 400 and body["error"]["code"] == ErrorCode.HEADER_MISMATCH and body["id"] == 1
-        status, body = await asyncio.to_thread(_post, url, "tasks/cancel", {"taskId": task_id}, task_id)
-        assert status == 200 and body["result"] == ACK
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
-        assert body["result"]["status"] == "cancelled"
-    finally:
-        serving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
+    await in_process_server(server, server.run_http(port=0, announce=False))
+    url = server.url
+    assert url is not None
+    status, body = await asyncio.to_thread(
+        _post, url, "tools/call", {"name": "slow", "arguments": {"seconds": 30}}, "slow"
+    )
+    assert status == 200, body
+    task_id = created_id(body["result"])
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
+    assert status == 200 and body["result"]["status"] == "working"
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, "someone-else")
+    assert status == 400 and body["error"]["code"] == ErrorCode.HEADER_MISMATCH and body["id"] == 1
+    status, body = await asyncio.to_thread(_post, url, "tasks/cancel", {"taskId": task_id}, task_id)
+    assert status == 200 and body["result"] == ACK
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
+    assert body["result"]["status"] == "cancelled"

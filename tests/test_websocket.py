@@ -13,7 +13,7 @@ import socket
 import struct
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,18 +338,16 @@ def test_closing_the_socket_cancels_requests_in_flight(srv: Running) -> None:
 
 
 @pytest.mark.asyncio
-async def test_in_process_task_serves_until_cancelled(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_in_process_task_serves_until_cancelled(
+    capsys: pytest.CaptureFixture[str], in_process_server: Callable[..., Awaitable[asyncio.Task[Any]]]
+) -> None:
     server = McpServer("ws-inproc")
 
     @server.tool()
     async def echo(text: str) -> str:
         return text
 
-    task = asyncio.create_task(run_websocket_server(server, port=0, path="/mcp"))
-    deadline = time.monotonic() + TIMEOUT
-    while server.url is None:
-        assert time.monotonic() < deadline and not task.done()
-        await asyncio.sleep(0.01)
+    task = await in_process_server(server, run_websocket_server(server, port=0, path="/mcp"))
     match = re.fullmatch(r"ws://127\.0\.0\.1:(\d+)/mcp", server.url)
     assert match, server.url
     port = int(match.group(1))

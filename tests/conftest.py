@@ -93,6 +93,16 @@ def stdio_server() -> Iterator[Any]:
 
 
 @pytest.fixture
+def stdio_example(request: pytest.FixtureRequest, stdio_server: Any) -> Any:
+    """A factory: ``stdio_example(cwd=..., env=...)`` runs the module's ``EXAMPLE`` as a stdio server."""
+
+    def start(*, cwd: str | Path | None = None, env: dict[str, str] | None = None) -> StdioServer:
+        return stdio_server(EXAMPLES / f"{request.module.EXAMPLE}.py", cwd=cwd, env=env)
+
+    return start
+
+
+@pytest.fixture
 def announced_server() -> Iterator[Callable[..., Announced]]:
     """A factory: ``announced_server([script, *argv], pattern=regex, env=..., cwd=...)`` starts a server
     that prints its address as its first stderr line (waited for, bounded); killed at teardown."""

@@ -33,8 +33,8 @@ def test_subclass_keeps_its_attributes(example):
     assert example.server._cache == {} and example.server._cache_ttl == {}
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("caching_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     srv.initialize()
     texts = []
     for q in ("a", "a", "b", "a"):

@@ -109,8 +109,8 @@ async def test_mcp_error_from_a_nested_except_exception_block():
     assert (exc_info.value.code, exc_info.value.message, exc_info.value.data) == (-32001, "custom", {"k": 1})
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("error_handling"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     srv.initialize("2025-06-18")
     result = srv.result("tools/call", {"name": "divide_numbers", "arguments": {"a": 8, "b": 2}})
     assert result["structuredContent"] == {"result": 4.0}

@@ -9,13 +9,15 @@ from datetime import datetime
 import pytest
 from conftest import EXITED, load_example
 
+EXAMPLE = "health_check"  # this module's own `example` fixture loads it (in a temporary directory)
+
 
 @pytest.fixture
 def example(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()
     saved = root.handlers[:], root.level
-    module = load_example("health_check")
+    module = load_example(EXAMPLE)
     try:
         yield module
     finally:
@@ -46,8 +48,8 @@ async def test_health_check(client, tmp_path):
     check_health(raw.structuredContent)
 
 
-def test_over_stdio(stdio_server, example_path, tmp_path):
-    srv = stdio_server(example_path("health_check"), cwd=tmp_path)
+def test_over_stdio(stdio_example, tmp_path):
+    srv = stdio_example(cwd=tmp_path)
     srv.initialize("2025-06-18")
     result = srv.result("tools/call", {"name": "health_check", "arguments": {}})
     check_health(result["structuredContent"])

@@ -52,8 +52,8 @@ async def test_unknown_prompt(client):
     assert exc_info.value.code == -32602
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("prompt_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize("2024-11-05")
     assert "prompts" in init["capabilities"]
     assert srv.result("prompts/list", {})["prompts"] == [LISTED]

@@ -53,8 +53,8 @@ async def test_modern_era(example):
     assert (await client.request("resources/list"))["resources"] == [LISTED]
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("resource_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize()
     assert init["serverInfo"]["name"] == "resource-server"
     assert "resources" in init["capabilities"]

@@ -39,8 +39,8 @@ async def test_functions_stay_callable(example):
     assert "Oslo" in await example.get_weather("Oslo")
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("quickstart"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize("2025-06-18")
     assert init["protocolVersion"] == "2025-06-18"
     assert init["serverInfo"]["name"] == "my-tool-server"

@@ -6,9 +6,11 @@ import json
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _support.processes import Announced
 from oxmcp.cli import load_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,20 +44,10 @@ def test_run_over_stdio() -> None:
     assert json.loads(out.stdout)["result"]["serverInfo"]["name"] == "my-tool-server"
 
 
-def test_run_over_http() -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "oxmcp", "run", str(QUICKSTART), "--transport", "http", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        url = line.split(" on ")[-1].strip()
-        assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp"), line
-        health = json.loads(urllib.request.urlopen(url.replace("/mcp", "/healthz"), timeout=5).read())
-        assert health["name"] == "my-tool-server"
-    finally:
-        proc.kill()
-        proc.wait()
+def test_run_over_http(announced_server: Callable[..., Announced]) -> None:
+    served = announced_server(["-m", "oxmcp", "run", str(QUICKSTART), "--transport", "http", "--port", "0"])
+    line = served.line
+    url = line.split(" on ")[-1].strip()
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp"), line
+    health = json.loads(urllib.request.urlopen(url.replace("/mcp", "/healthz"), timeout=5).read())
+    assert health["name"] == "my-tool-server"

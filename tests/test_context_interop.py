@@ -6,16 +6,16 @@ SDK client retries with the answers."""
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
 import pytest
 
 mcp = pytest.importorskip("mcp")
+from _support.eras import SDK_MODES  # noqa: E402
+from _support.processes import HTTP_ANNOUNCE, Announced  # noqa: E402
 from mcp import Client, StdioServerParameters, types  # noqa: E402
 
 SERVER_SOURCE = '''
@@ -71,7 +71,7 @@ else:
     server.run()
 '''
 
-MODES = ["legacy", "2026-07-28"]
+MODES = SDK_MODES
 TRANSPORTS = ["stdio", "http"]
 
 
@@ -115,20 +115,13 @@ def script(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(params=TRANSPORTS)
-def target(request, script: Path) -> Iterator[object]:
+def target(request, script: Path, announced_server: Callable[..., Announced]) -> object:
+    """What the SDK client connects to: stdio parameters, or the URL of the script serving HTTP."""
     if request.param == "stdio":
-        yield StdioServerParameters(command=sys.executable, args=[str(script)], cwd=str(script.parent))
-        return
-    proc = subprocess.Popen([sys.executable, str(script), "http"], stderr=subprocess.PIPE)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline().decode()
-        match = re.search(r"http://[\d.]+:\d+/mcp", line)
-        assert match, line
-        yield match.group(0)
-    finally:
-        proc.kill()
-        proc.wait()
+        return StdioServerParameters(command=sys.executable, args=[str(script)], cwd=str(script.parent))
+    served = announced_server([str(script), "http"], pattern=HTTP_ANNOUNCE)
+    assert served.match is not None
+    return served.match.group(0)
 
 
 def _client(target: object, mode: str, peer: Peer, **extra: object) -> Client:

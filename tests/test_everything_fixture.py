@@ -11,11 +11,12 @@ import wave
 import zlib
 
 import pytest
+from _support.eras import LEGACY, MODERN
 from conftest import load_example
 from oxmcp import McpError, ToolError
 from oxmcp.testing import MockMcpClient
 
-ERAS = ["2025-11-25", "2026-07-28"]
+ERAS = [LEGACY, MODERN]
 
 TOOLS = [
     "test_simple_text",
@@ -46,13 +47,11 @@ PROMPTS = [
 ]
 
 
+EXAMPLE = "everything"  # the `example` fixture (conftest) loads it; `client` is this module's own
+
+
 def example_module():
-    return load_example("everything")
-
-
-@pytest.fixture
-def example():
-    return example_module()
+    return load_example(EXAMPLE)
 
 
 @pytest.fixture(params=ERAS)

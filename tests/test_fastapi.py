@@ -6,16 +6,14 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from _support.http import post_mcp, wait_until_listening
+from _support.messages import modern_meta
+from _support.processes import announced
 
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
@@ -49,10 +47,7 @@ if __name__ == "__main__":
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 '''
 
-MODERN_META = {
-    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-    "io.modelcontextprotocol/clientCapabilities": {},
-}
+MODERN_META = modern_meta()
 
 
 @contextmanager
@@ -61,22 +56,11 @@ def uvicorn_app(tmp_path: Path, source: str) -> Iterator[int]:
     it accepts connections, and stops it."""
     script = tmp_path / "app.py"
     script.write_text(source)
-    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        match = re.search(r"PORT (\d+)", proc.stderr.readline())
-        assert match
-        port = int(match.group(1))
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with announced([str(script)], pattern=r"PORT (\d+)") as served:
+        assert served.match is not None
+        port = int(served.match.group(1))
+        wait_until_listening(port)
         yield port
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture
@@ -86,11 +70,7 @@ def port(tmp_path: Path) -> Iterator[int]:
 
 
 def post(port: int, body: dict, headers: dict[str, str]) -> tuple[int, dict[str, str], dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    hs = {"content-type": "application/json", "accept": "application/json, text/event-stream", **headers}
-    conn.request("POST", "/mcp", body=json.dumps(body), headers=hs)
-    r = conn.getresponse()
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, json.loads(r.read())
+    return post_mcp("127.0.0.1", port, body, headers)
 
 
 def test_fastapi_router_serves_both_eras(port: int) -> None:

@@ -6,19 +6,25 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import os
 import re
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-MODERN = "2026-07-28"
+from _support.http import post_mcp
+from _support.messages import (
+    INITIALIZED,
+    MODERN,
+    initialize_params,
+    modern_headers,
+    modern_meta,
+    request,
+)
+from _support.processes import HTTP_ANNOUNCE, Announced
 
 SERVER = '''
 import asyncio, os, sys, time
@@ -64,32 +70,24 @@ class Running:
     host: str
     port: int
     marker: Path
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
 
 
-def start(tmp_path: Path, **env: str) -> Running:
+def start(announced_server: Callable[..., Announced], tmp_path: Path, **env: str) -> Running:
+    """SERVER in a subprocess (stopped by the `announced_server` fixture); `env` adds variables."""
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "MARKER": str(marker), **env},
+    served = announced_server([str(script)], pattern=HTTP_ANNOUNCE, env={"MARKER": str(marker), **env})
+    assert served.match is not None
+    return Running(
+        served.match.group(0), served.match.group(1), int(served.match.group(2)), marker, served.proc
     )
-    assert proc.stderr is not None
-    line = proc.stderr.readline().decode()  # "oxmcp: http-test serving MCP on http://127.0.0.1:PORT/mcp"
-    match = re.search(r"http://([\d.]+):(\d+)(/mcp)", line)
-    assert match, line
-    return Running(match.group(0), match.group(1), int(match.group(2)), marker, proc)
 
 
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[Running]:
-    running = start(tmp_path)
-    yield running
-    running.proc.kill()
-    running.proc.wait()
+def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path)
 
 
 def post(
@@ -99,51 +97,23 @@ def post(
     raw: bytes | None = None,
     timeout: float = 10,
 ) -> tuple[int, dict[str, str], Any]:
-    conn = http.client.HTTPConnection(s.host, s.port, timeout=timeout)
-    hs = {
-        "content-type": "application/json",
-        "accept": "application/json, text/event-stream",
-        **(headers or {}),
-    }
-    conn.request("POST", "/mcp", body=raw if raw is not None else json.dumps(body), headers=hs)
-    r = conn.getresponse()
-    data = r.read()
-    conn.close()
-    out = (
-        json.loads(data) if data and r.getheader("content-type", "").startswith("application/json") else data
-    )
-    return r.status, {k.lower(): v for k, v in r.getheaders()}, out
-
-
-def request(method: str, params: dict[str, Any] | None = None, id: int = 1) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}}
+    return post_mcp(s.host, s.port, body, headers, raw=raw, timeout=timeout)
 
 
 def modern(
     method: str, params: dict[str, Any] | None = None, id: int = 1
 ) -> tuple[dict[str, Any], dict[str, str]]:
     p = dict(params or {})
-    p["_meta"] = {
-        "io.modelcontextprotocol/protocolVersion": MODERN,
-        "io.modelcontextprotocol/clientCapabilities": {},
-    }
-    headers = {"mcp-protocol-version": MODERN, "mcp-method": method}
-    if "name" in p:
-        headers["mcp-name"] = p["name"]
-    return request(method, p, id), headers
+    p["_meta"] = modern_meta()
+    return request(method, p, id), modern_headers(method, p.get("name"))
 
 
 def initialize(s: Running, version: str = "2025-11-25") -> str:
-    status, headers, body = post(
-        s,
-        request("initialize", {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t"}}),
-    )
+    status, headers, body = post(s, request("initialize", initialize_params(version)))
     assert status == 200 and body["result"]["protocolVersion"] == version, body
     sid = headers["mcp-session-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", sid)
-    assert (
-        post(s, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"mcp-session-id": sid})[0] == 202
-    )
+    assert post(s, INITIALIZED, {"mcp-session-id": sid})[0] == 202
     return sid
 
 
@@ -237,19 +207,17 @@ def test_healthz(srv: Running) -> None:
     assert r.status == 200 and health["status"] == "ok" and health["name"] == "http-test"
 
 
-def test_validate_request_sees_headers_and_answers_401(tmp_path: Path) -> None:
-    s = start(tmp_path, REQUIRE_TOKEN="1")
-    try:
-        body, headers = modern("tools/call", {"name": "touch"})
-        status, out_headers, out = post(s, body, headers)
-        assert status == 401 and out_headers["www-authenticate"] == "Bearer"
-        assert "Authentication required" in out["error"]["message"]
-        assert not s.marker.exists(), "a rejected request runs nothing"
-        status, _, out = post(s, body, {**headers, "authorization": "Bearer secret"})
-        assert status == 200 and out["result"]["content"][0]["text"] == "ran"
-    finally:
-        s.proc.kill()
-        s.proc.wait()
+def test_validate_request_sees_headers_and_answers_401(
+    announced_server: Callable[..., Announced], tmp_path: Path
+) -> None:
+    s = start(announced_server, tmp_path, REQUIRE_TOKEN="1")
+    body, headers = modern("tools/call", {"name": "touch"})
+    status, out_headers, out = post(s, body, headers)
+    assert status == 401 and out_headers["www-authenticate"] == "Bearer"
+    assert "Authentication required" in out["error"]["message"]
+    assert not s.marker.exists(), "a rejected request runs nothing"
+    status, _, out = post(s, body, {**headers, "authorization": "Bearer secret"})
+    assert status == 200 and out["result"]["content"][0]["text"] == "ran"
 
 
 def test_client_disconnect_cancels_a_stateless_call(srv: Running) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.processes import Announced
 from test_http import Running, start
 
 
@@ -44,11 +45,8 @@ class SseStream:
 
 
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[Running]:
-    running = start(tmp_path)
-    yield running
-    running.proc.kill()
-    running.proc.wait()
+def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path)
 
 
 def post(s: Running, path: str, body: Any) -> int:
@@ -99,24 +97,18 @@ def test_unknown_or_closed_sessions_are_404(srv: Running) -> None:
         pytest.fail("the session outlived its stream")
 
 
-def test_run_with_transport_sse_serves_the_legacy_stream(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
+def test_run_with_transport_sse_serves_the_legacy_stream(
+    announced_server: Callable[..., Announced], tmp_path: Path
+) -> None:
     script = tmp_path / "sse_server.py"
     script.write_text(
         "from oxmcp import McpServer\nserver = McpServer('sse-name')\nserver.run(transport='sse', port=0)\n"
     )
-    proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline()
-        host, port = line.split("http://")[1].split("/")[0].split(":")
-        s = Running(f"http://{host}:{port}/mcp", host, int(port), tmp_path / "unused", proc)  # type: ignore[arg-type]
-        stream = SseStream(s)
-        name, endpoint = stream.event()
-        assert name == "endpoint" and endpoint.startswith("/messages?session_id=")
-        stream.close()
-    finally:
-        proc.kill()
-        proc.wait()
+    served = announced_server([str(script)])
+    line = served.line
+    host, port = line.split("http://")[1].split("/")[0].split(":")
+    s = Running(f"http://{host}:{port}/mcp", host, int(port), tmp_path / "unused", served.proc)
+    stream = SseStream(s)
+    name, endpoint = stream.event()
+    assert name == "endpoint" and endpoint.startswith("/messages?session_id=")
+    stream.close()

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 mcp = pytest.importorskip("mcp")
+from _support.eras import SDK_MODES  # noqa: E402
 from mcp import Client, StdioServerParameters  # noqa: E402
 
 SERVER_SOURCE = '''
@@ -85,7 +86,7 @@ if __name__ == "__main__":
     asyncio.run(server.run_stdio())
 '''
 
-MODES = ["legacy", "2026-07-28"]
+MODES = SDK_MODES
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ from typing import Any
 
 import oxmcp
 import pytest
+from _support.eras import ERAS, MODERN
 from oxmcp import Context, McpError, McpServer
 from oxmcp.testing import InputRequiredError, MockMcpClient
 
-LEGACY = "2025-11-25"
-MODERN = "2026-07-28"
-ERAS = pytest.mark.parametrize("version", [LEGACY, MODERN], ids=["handshake", "stateless"])
 needs_context_features = pytest.mark.skipif(
     not hasattr(oxmcp.Context, "elicit"), reason="Context features not built yet"
 )

@@ -9,13 +9,11 @@ import json
 from typing import Any
 
 import pytest
+from _support.eras import ERAS, LEGACY, MODERN
 from oxmcp import Context, McpError, McpServer
 from oxmcp.testing import MockMcpClient
 from oxmcp.types import Completion, PromptReference, ResourceTemplateReference
 
-LEGACY = "2025-11-25"
-MODERN = "2026-07-28"
-ERAS = pytest.mark.parametrize("version", [LEGACY, MODERN], ids=["handshake", "stateless"])
 NAME_FORM = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 
 

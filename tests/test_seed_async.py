@@ -8,14 +8,13 @@ import pytest
 
 pytest.importorskip("aiohttp")
 
-from conftest import load_example  # noqa: E402
 from oxmcp.testing import MockMcpClient  # noqa: E402
+
+EXAMPLE = "async_best_practices"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_batch_process_gathers_concurrently() -> None:
-    module = load_example("async_best_practices")
-    client = MockMcpClient(module.server)
+async def test_batch_process_gathers_concurrently(client: MockMcpClient) -> None:
     started = time.perf_counter()
     result = await client.call_tool("batch_process", {"items": ["a", "b", "c", "d", "e"]})
     elapsed = time.perf_counter() - started
@@ -24,8 +23,7 @@ async def test_batch_process_gathers_concurrently() -> None:
 
 
 @pytest.mark.asyncio
-async def test_fetch_data_is_listed_with_its_schema() -> None:
-    module = load_example("async_best_practices")
-    tools = {t.name: t for t in await MockMcpClient(module.server).list_tools()}
+async def test_fetch_data_is_listed_with_its_schema(client: MockMcpClient) -> None:
+    tools = {t.name: t for t in await client.list_tools()}
     assert tools["fetch_data"].inputSchema["properties"]["url"] == {"type": "string"}
     assert tools["batch_process"].inputSchema["properties"]["items"]["type"] == "array"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from _support.messages import modern_meta
 from conftest import EXITED, load_example
 from oxmcp import McpError
 from oxmcp.testing import MockMcpClient
 
 API_KEY = "s3cret-key"
+EXAMPLE = "auth_server"  # this module's own `example` fixture loads it (with an API key set)
 
 
 @pytest.fixture
 def example(monkeypatch):
     monkeypatch.setenv("API_KEY", API_KEY)
-    module = load_example("auth_server")
+    module = load_example(EXAMPLE)
     module.calls = []
 
     @module.server.tool()
@@ -89,8 +91,8 @@ async def test_validate_request_sees_method_params_and_headers(example):
     assert call["headers"]["authorization"] == f"Bearer {API_KEY}"
 
 
-def test_over_stdio_without_headers_everything_is_rejected(stdio_server, example_path, tmp_path):
-    srv = stdio_server(example_path("auth_server"), env={"API_KEY": API_KEY})
+def test_over_stdio_without_headers_everything_is_rejected(stdio_example, tmp_path):
+    srv = stdio_example(env={"API_KEY": API_KEY})
     answer = srv.request(
         "initialize",
         {
@@ -105,10 +107,7 @@ def test_over_stdio_without_headers_everything_is_rejected(stdio_server, example
         "data": {"rejectedBy": "validate_request"},
     }
     # the modern era (no handshake) reaches the tool call itself, which is rejected as well
-    meta = {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-    }
+    meta = modern_meta()
     for method, params in [
         ("tools/list", {"_meta": meta}),
         ("tools/call", {"name": "sensitive_operation", "arguments": {"data": "x"}, "_meta": meta}),

@@ -5,18 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import load_example
-from oxmcp.testing import MockMcpClient
 
-
-@pytest.fixture
-def example():
-    return load_example("caching_server")
+EXAMPLE = "caching_server"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_results_are_cached_per_query(example):
-    client = MockMcpClient(example.server)
+async def test_results_are_cached_per_query(example, client):
     first = await client.call_tool("expensive_operation", {"query": "q1"})
     assert first == "result for 'q1' (computation #1)"
     assert await client.call_tool("expensive_operation", {"query": "q1"}) == first
@@ -27,8 +21,7 @@ async def test_results_are_cached_per_query(example):
 
 
 @pytest.mark.asyncio
-async def test_expired_entries_are_recomputed(example):
-    client = MockMcpClient(example.server)
+async def test_expired_entries_are_recomputed(example, client):
     await client.call_tool("expensive_operation", {"query": "q"})
     example.server._cache_ttl["expensive:q"] = datetime.now() - timedelta(seconds=1)
     assert await client.call_tool("expensive_operation", {"query": "q"}) == "result for 'q' (computation #2)"
@@ -40,8 +33,8 @@ def test_subclass_keeps_its_attributes(example):
     assert example.server._cache == {} and example.server._cache_ttl == {}
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("caching_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     srv.initialize()
     texts = []
     for q in ("a", "a", "b", "a"):

@@ -7,28 +7,23 @@ import asyncio
 import logging
 
 import pytest
-from conftest import EXITED, load_example
+from conftest import EXITED
 from oxmcp import McpError, McpServer, ToolError
 from oxmcp.testing import MockMcpClient
 
-
-@pytest.fixture
-def example():
-    return load_example("error_handling")
+EXAMPLE = "error_handling"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_division(example, caplog):
+async def test_division(client, caplog):
     caplog.set_level(logging.INFO)
-    client = MockMcpClient(example.server)
     assert await client.call_tool("divide_numbers", {"a": 6, "b": 3}) == 2.0
     assert "Division successful: 6 / 3 = 2.0" in caplog.text
 
 
 @pytest.mark.asyncio
-async def test_division_by_zero_is_the_deliberate_error(example, caplog):
+async def test_division_by_zero_is_the_deliberate_error(client, caplog):
     caplog.set_level(logging.INFO)
-    client = MockMcpClient(example.server)
     with pytest.raises(McpError) as exc_info:
         await client.call_tool("divide_numbers", {"a": 5, "b": 0})
     err = exc_info.value
@@ -114,8 +109,8 @@ async def test_mcp_error_from_a_nested_except_exception_block():
     assert (exc_info.value.code, exc_info.value.message, exc_info.value.data) == (-32001, "custom", {"k": 1})
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("error_handling"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     srv.initialize("2025-06-18")
     result = srv.result("tools/call", {"name": "divide_numbers", "arguments": {"a": 8, "b": 2}})
     assert result["structuredContent"] == {"result": 4.0}

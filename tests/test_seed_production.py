@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 from conftest import EXITED, load_example
-from oxmcp.testing import MockMcpClient
+
+EXAMPLE = "health_check"  # this module's own `example` fixture loads it (in a temporary directory)
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def example(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()
     saved = root.handlers[:], root.level
-    module = load_example("health_check")
+    module = load_example(EXAMPLE)
     try:
         yield module
     finally:
@@ -37,9 +38,8 @@ def check_health(value):
 
 
 @pytest.mark.asyncio
-async def test_health_check(example, tmp_path):
+async def test_health_check(client, tmp_path):
     assert (tmp_path / "mcp_server.log").exists()
-    client = MockMcpClient(example.server)
     [tool] = await client.list_tools()
     assert tool.name == "health_check"
     assert tool.inputSchema["properties"] == {}
@@ -48,8 +48,8 @@ async def test_health_check(example, tmp_path):
     check_health(raw.structuredContent)
 
 
-def test_over_stdio(stdio_server, example_path, tmp_path):
-    srv = stdio_server(example_path("health_check"), cwd=tmp_path)
+def test_over_stdio(stdio_example, tmp_path):
+    srv = stdio_example(cwd=tmp_path)
     srv.initialize("2025-06-18")
     result = srv.result("tools/call", {"name": "health_check", "arguments": {}})
     check_health(result["structuredContent"])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_example
-from oxmcp.testing import MockMcpClient
 
 LISTED = {
     "name": "code-review",
@@ -16,21 +14,17 @@ LISTED = {
 }
 
 
-@pytest.fixture
-def example():
-    return load_example("prompt_server")
+EXAMPLE = "prompt_server"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_list_prompts_is_the_override(example):
-    client = MockMcpClient(example.server)
+async def test_list_prompts_is_the_override(client):
     assert [p.to_dict() for p in await client.list_prompts()] == [LISTED]
     assert (await client.request("prompts/list"))["prompts"] == [LISTED]
 
 
 @pytest.mark.asyncio
-async def test_code_review_defaults(example):
-    client = MockMcpClient(example.server)
+async def test_code_review_defaults(client):
     result = await client.get_prompt("code-review")
     assert len(result.messages) == 1
     message = result.messages[0]
@@ -42,8 +36,7 @@ async def test_code_review_defaults(example):
 
 
 @pytest.mark.asyncio
-async def test_code_review_arguments(example):
-    client = MockMcpClient(example.server)
+async def test_code_review_arguments(client):
     result = await client.get_prompt("code-review", {"language": "rust", "style": "clippy"})
     text = result.messages[0].content.text
     assert text.startswith("Please review the following rust code following clippy style guidelines:")
@@ -51,17 +44,16 @@ async def test_code_review_arguments(example):
 
 
 @pytest.mark.asyncio
-async def test_unknown_prompt(example):
+async def test_unknown_prompt(client):
     from oxmcp import McpError
 
-    client = MockMcpClient(example.server)
     with pytest.raises(McpError) as exc_info:
         await client.get_prompt("nope")
     assert exc_info.value.code == -32602
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("prompt_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize("2024-11-05")
     assert "prompts" in init["capabilities"]
     assert srv.result("prompts/list", {})["prompts"] == [LISTED]

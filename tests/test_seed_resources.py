@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import load_example
 from oxmcp.testing import MockMcpClient
 
 APP_CONFIG = {"app_name": "My Application", "version": "1.0.0", "features": ["auth", "api", "database"]}
@@ -17,22 +16,18 @@ LISTED = {
 }
 
 
-@pytest.fixture
-def example():
-    return load_example("resource_server")
+EXAMPLE = "resource_server"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_list_resources_is_the_override(example):
-    client = MockMcpClient(example.server)
+async def test_list_resources_is_the_override(client):
     resources = await client.list_resources()
     assert [r.to_dict() for r in resources] == [LISTED]
     assert (await client.request("resources/list"))["resources"] == [LISTED]
 
 
 @pytest.mark.asyncio
-async def test_read_config(example):
-    client = MockMcpClient(example.server)
+async def test_read_config(client):
     contents = await client.read_resource("config://app")
     assert len(contents) == 1
     assert contents[0].uri == "config://app"
@@ -41,10 +36,9 @@ async def test_read_config(example):
 
 
 @pytest.mark.asyncio
-async def test_read_unknown_resource_is_an_error(example):
+async def test_read_unknown_resource_is_an_error(client):
     from oxmcp import McpError
 
-    client = MockMcpClient(example.server)
     with pytest.raises(McpError) as exc_info:
         await client.read_resource("config://nope")
     assert exc_info.value.code in (-32002, -32602)
@@ -59,8 +53,8 @@ async def test_modern_era(example):
     assert (await client.request("resources/list"))["resources"] == [LISTED]
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("resource_server"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize()
     assert init["serverInfo"]["name"] == "resource-server"
     assert "resources" in init["capabilities"]

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EXITED, load_example
-from oxmcp.testing import MockMcpClient
+from conftest import EXITED
 
-
-@pytest.fixture
-def quickstart():
-    return load_example("quickstart")
+EXAMPLE = "quickstart"  # the `example` and `client` fixtures (conftest) load it
 
 
 @pytest.mark.asyncio
-async def test_tools_are_listed_with_schemas(quickstart):
-    client = MockMcpClient(quickstart.server)
+async def test_tools_are_listed_with_schemas(client):
     tools = {tool.name: tool for tool in await client.list_tools()}
     assert set(tools) == {"calculate_sum", "get_weather"}
     calc = tools["calculate_sum"]
@@ -28,8 +23,7 @@ async def test_tools_are_listed_with_schemas(quickstart):
 
 
 @pytest.mark.asyncio
-async def test_calls(quickstart):
-    client = MockMcpClient(quickstart.server)
+async def test_calls(client):
     assert await client.call_tool("calculate_sum", {"a": 5, "b": 3}) == 8
     assert await client.call_tool("calculate_sum", {"a": 0.5, "b": 0.25}) == 0.75
     weather = await client.call_tool("get_weather", {"city": "Paris"})
@@ -40,13 +34,13 @@ async def test_calls(quickstart):
 
 
 @pytest.mark.asyncio
-async def test_functions_stay_callable(quickstart):
-    assert await quickstart.calculate_sum(2, 2) == 4
-    assert "Oslo" in await quickstart.get_weather("Oslo")
+async def test_functions_stay_callable(example):
+    assert await example.calculate_sum(2, 2) == 4
+    assert "Oslo" in await example.get_weather("Oslo")
 
 
-def test_over_stdio(stdio_server, example_path):
-    srv = stdio_server(example_path("quickstart"))
+def test_over_stdio(stdio_example):
+    srv = stdio_example()
     init = srv.initialize("2025-06-18")
     assert init["protocolVersion"] == "2025-06-18"
     assert init["serverInfo"]["name"] == "my-tool-server"

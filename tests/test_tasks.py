@@ -5,17 +5,17 @@ experimental tasks of 2025-11-25 (params.task, tasks/get, tasks/result, tasks/li
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import time
 from typing import Any
 
 import pytest
+from _support.eras import LEGACY, MODERN
+from _support.http import address, post_mcp
+from _support.messages import modern_headers, modern_meta
+from _support.messages import request as jsonrpc_request
 from oxmcp import Context, ErrorCode, McpError, McpServer
 from oxmcp.testing import MockMcpClient
 
-MODERN = "2026-07-28"
-LEGACY = "2025-11-25"
 EXT = "io.modelcontextprotocol/tasks"
 WITH_TASKS = {"elicitation": {}, "extensions": {EXT: {}}}
 NAME_FORM = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
@@ -346,58 +346,28 @@ async def test_legacy_tasks():
 
 
 def _post(url: str, method: str, params: dict[str, Any], name: str | None) -> tuple[int, dict[str, Any]]:
-    import urllib.error
-    import urllib.request
-
-    params = dict(
-        params,
-        _meta={
-            "io.modelcontextprotocol/protocolVersion": MODERN,
-            "io.modelcontextprotocol/clientCapabilities": WITH_TASKS,
-        },
-    )
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream",
-        "MCP-Protocol-Version": MODERN,
-        "Mcp-Method": method,
-    }
-    if name is not None:
-        headers["Mcp-Name"] = name
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+    host, port, path = address(url)
+    body = jsonrpc_request(method, {**params, "_meta": modern_meta(WITH_TASKS)})
+    status, _, answer = post_mcp(host, port, body, modern_headers(method, name), timeout=5, path=path)
+    return status, answer
 
 
 @pytest.mark.asyncio
-async def test_http_routing_headers_name_the_task():
+async def test_http_routing_headers_name_the_task(in_process_server):
     server, _ = make_server()
-    serving = asyncio.create_task(server.run_http(port=0, announce=False))
-    try:
-        for _ in range(200):
-            if server.url:
-                break
-            await asyncio.sleep(0.01)
-        url = server.url
-        assert url is not None
-        status, body = await asyncio.to_thread(
-            _post, url, "tools/call", {"name": "slow", "arguments": {"seconds": 30}}, "slow"
-        )
-        assert status == 200, body
-        task_id = created_id(body["result"])
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
-        assert status == 200 and body["result"]["status"] == "working"
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, "someone-else")
-        assert status == 400 and body["error"]["code"] == ErrorCode.HEADER_MISMATCH and body["id"] == 1
-        status, body = await asyncio.to_thread(_post, url, "tasks/cancel", {"taskId": task_id}, task_id)
-        assert status == 200 and body["result"] == ACK
-        status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
-        assert body["result"]["status"] == "cancelled"
-    finally:
-        serving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
+    await in_process_server(server, server.run_http(port=0, announce=False))
+    url = server.url
+    assert url is not None
+    status, body = await asyncio.to_thread(
+        _post, url, "tools/call", {"name": "slow", "arguments": {"seconds": 30}}, "slow"
+    )
+    assert status == 200, body
+    task_id = created_id(body["result"])
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
+    assert status == 200 and body["result"]["status"] == "working"
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, "someone-else")
+    assert status == 400 and body["error"]["code"] == ErrorCode.HEADER_MISMATCH and body["id"] == 1
+    status, body = await asyncio.to_thread(_post, url, "tasks/cancel", {"taskId": task_id}, task_id)
+    assert status == 200 and body["result"] == ACK
+    status, body = await asyncio.to_thread(_post, url, "tasks/get", {"taskId": task_id}, task_id)
+    assert body["result"]["status"] == "cancelled"

@@ -1,30 +1,30 @@
 """MCP over WebSocket end to end: the seed guide's `run_websocket_server` snippet in a subprocess (and
-in process), spoken to by a tiny stdlib WebSocket client. Every wait is bounded; servers are stopped."""
+in process), spoken to by a tiny stdlib WebSocket client (`_support/ws_client.py`). Every wait is
+bounded; servers are stopped."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import json
-import os
 import re
 import socket
-import struct
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _support.messages import initialize_params
+from _support.processes import Announced
+from _support.ws_client import Refused, WsClient
 from oxmcp import McpServer
 from oxmcp.server.websocket import run_websocket_server
 
 TIMEOUT = 10.0
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# The server's first stderr line, whole: groups host and port.
+ANNOUNCE = r"^oxmcp: ws-test serving MCP over WebSocket on ws://([\d.]+):(\d+)/\n\Z"
 
 SERVER = '''
 import asyncio, os, time
@@ -67,134 +67,6 @@ if __name__ == "__main__":
 '''
 
 
-# -- a minimal RFC 6455 client ------------------------------------------------------------------------
-
-
-class Refused(Exception):
-    def __init__(self, status: int, body: bytes) -> None:
-        super().__init__(f"upgrade refused with {status}: {body!r}")
-        self.status = status
-        self.body = body
-
-
-class WsClient:
-    """Blocking WebSocket client: masked frames out, text/ping/close in; every read times out."""
-
-    def __init__(self, host: str, port: int, path: str = "/", headers: dict[str, str] | None = None) -> None:
-        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
-        self.buf = b""
-        self.ids = 0
-        key = base64.b64encode(os.urandom(16)).decode()
-        hs = {
-            "Host": f"{host}:{port}",
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Key": key,
-            "Sec-WebSocket-Version": "13",
-            **(headers or {}),
-        }
-        head = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs.items()) + "\r\n"
-        self.sock.sendall(head.encode())
-        while b"\r\n\r\n" not in self.buf:
-            self._fill()
-        raw, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = raw.decode("latin-1").split("\r\n")
-        self.status = int(lines[0].split()[1])
-        self.headers = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:])}
-        if self.status != 101:
-            length = int(self.headers.get("content-length", "0"))
-            while len(self.buf) < length:
-                self._fill()
-            self.sock.close()
-            raise Refused(self.status, self.buf[:length])
-        expected = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
-        assert self.headers["sec-websocket-accept"] == expected
-
-    def _fill(self) -> None:
-        chunk = self.sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("the server closed the connection")
-        self.buf += chunk
-
-    def _take(self, n: int) -> bytes:
-        while len(self.buf) < n:
-            self._fill()
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def send_frame(self, opcode: int, payload: bytes) -> None:
-        n = len(payload)
-        if n < 126:
-            header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 1 << 16:
-            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
-
-    def recv_frame(self) -> tuple[int, bytes]:
-        b0, b1 = self._take(2)
-        n = b1 & 0x7F
-        if n == 126:
-            (n,) = struct.unpack("!H", self._take(2))
-        elif n == 127:
-            (n,) = struct.unpack("!Q", self._take(8))
-        assert not b1 & 0x80, "server frames are not masked"
-        assert b0 & 0x80, "the server does not fragment"
-        return b0 & 0x0F, self._take(n)
-
-    def send(self, message: dict[str, Any]) -> None:
-        self.send_frame(0x1, json.dumps(message).encode())
-
-    def send_request(self, method: str, params: dict[str, Any] | None = None) -> int:
-        self.ids += 1
-        self.send({"jsonrpc": "2.0", "id": self.ids, "method": method, "params": params or {}})
-        return self.ids
-
-    def recv(self) -> dict[str, Any]:
-        """The next JSON-RPC message (pings are answered on the way)."""
-        while True:
-            opcode, payload = self.recv_frame()
-            if opcode == 0x1:
-                return json.loads(payload)
-            if opcode == 0x9:
-                self.send_frame(0xA, payload)
-            elif opcode == 0x8:
-                raise AssertionError(f"closed by the server: {close_code(payload)}")
-
-    def request(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        request_id = self.send_request(method, params)
-        answer = self.recv()
-        assert answer.get("id") == request_id, answer
-        return answer
-
-    def initialize(self) -> dict[str, Any]:
-        params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}}
-        result = self.request("initialize", params)["result"]
-        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-        return result
-
-    def recv_close(self) -> int | None:
-        """Reads until the server's close frame; its code."""
-        while True:
-            opcode, payload = self.recv_frame()
-            if opcode == 0x8:
-                return close_code(payload)
-
-    def close(self) -> None:
-        try:
-            self.send_frame(0x8, struct.pack("!H", 1000))
-        except OSError:
-            pass
-        self.sock.close()
-
-
-def close_code(payload: bytes) -> int | None:
-    return struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
-
-
 # -- the seed snippet in a subprocess -----------------------------------------------------------------
 
 
@@ -203,41 +75,30 @@ class Running:
     host: str
     port: int
     marker: Path
-    proc: subprocess.Popen[bytes]
+    proc: subprocess.Popen[str]
 
     def client(self, path: str = "/", headers: dict[str, str] | None = None) -> WsClient:
         return WsClient(self.host, self.port, path, headers)
 
 
-def start(tmp_path: Path, **env: str) -> Iterator[Running]:
+def start(announced_server: Callable[..., Announced], tmp_path: Path, **env: str) -> Running:
+    """SERVER in a subprocess (stopped by the `announced_server` fixture); `env` adds variables."""
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     marker = tmp_path / "marker"
-    proc = subprocess.Popen(
-        [sys.executable, str(script)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "MARKER": str(marker), **env},
-    )
-    try:
-        assert proc.stderr is not None
-        line = proc.stderr.readline().decode()
-        match = re.fullmatch(r"oxmcp: ws-test serving MCP over WebSocket on ws://([\d.]+):(\d+)/\n", line)
-        assert match, line
-        yield Running(match.group(1), int(match.group(2)), marker, proc)
-    finally:
-        proc.kill()
-        proc.wait(timeout=TIMEOUT)
+    served = announced_server([str(script)], pattern=ANNOUNCE, env={"MARKER": str(marker), **env})
+    assert served.match is not None
+    return Running(served.match.group(1), int(served.match.group(2)), marker, served.proc)
 
 
 @pytest.fixture
-def srv(tmp_path: Path) -> Iterator[Running]:
-    yield from start(tmp_path)
+def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path)
 
 
 @pytest.fixture
-def guarded(tmp_path: Path) -> Iterator[Running]:
-    yield from start(tmp_path, GUARD="1")
+def guarded(announced_server: Callable[..., Announced], tmp_path: Path) -> Running:
+    return start(announced_server, tmp_path, GUARD="1")
 
 
 def test_seed_snippet_serves_initialize_and_tool_calls_with_the_mcp_subprotocol(srv: Running) -> None:
@@ -323,8 +184,7 @@ def test_foreign_origins_and_wrong_paths_are_refused_on_the_upgrade(srv: Running
 
 def test_validate_request_sees_the_upgrade_headers(guarded: Running) -> None:
     ws = guarded.client(headers={"Authorization": "Bearer wrong"})
-    params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t"}}
-    answer = ws.request("initialize", params)
+    answer = ws.request("initialize", initialize_params())
     assert "Authentication required" in answer["error"]["message"]
     ws.close()
     ws = guarded.client(headers={"Authorization": "Bearer right"})
@@ -348,18 +208,16 @@ def test_closing_the_socket_cancels_requests_in_flight(srv: Running) -> None:
 
 
 @pytest.mark.asyncio
-async def test_in_process_task_serves_until_cancelled(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_in_process_task_serves_until_cancelled(
+    capsys: pytest.CaptureFixture[str], in_process_server: Callable[..., Awaitable[asyncio.Task[Any]]]
+) -> None:
     server = McpServer("ws-inproc")
 
     @server.tool()
     async def echo(text: str) -> str:
         return text
 
-    task = asyncio.create_task(run_websocket_server(server, port=0, path="/mcp"))
-    deadline = time.monotonic() + TIMEOUT
-    while server.url is None:
-        assert time.monotonic() < deadline and not task.done()
-        await asyncio.sleep(0.01)
+    task = await in_process_server(server, run_websocket_server(server, port=0, path="/mcp"))
     match = re.fullmatch(r"ws://127\.0\.0\.1:(\d+)/mcp", server.url)
     assert match, server.url
     port = int(match.group(1))

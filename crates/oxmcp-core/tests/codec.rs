@@ -43,8 +43,7 @@ async fn parse_error_frame_has_id_null_on_the_wire() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_request_shapes_are_rejected_with_their_id() {
     let (server, handler) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-11-25").await;
+    let mut raw = RawClient::initialized(&server, "2025-11-25").await;
     let cases: Vec<(&[u8], serde_json::Value)> = vec![
         (br#"{"jsonrpc":"1.0","id":3,"method":"ping"}"#, json!(3)),
         (br#"{"id":"no-version","method":"ping"}"#, json!("no-version")),
@@ -87,8 +86,7 @@ async fn invalid_request_with_null_id_reaches_orphans() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn array_params_are_invalid_params() {
     let (server, _) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-06-18").await;
+    let mut raw = RawClient::initialized(&server, "2025-06-18").await;
     raw.send_bytes(br#"{"jsonrpc":"2.0","id":"arr","method":"tools/list","params":[1,2]}"#);
     let resp = raw.recv().await;
     assert_eq!(resp["id"], "arr");
@@ -115,8 +113,7 @@ async fn unknown_method_is_method_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_and_stray_responses_get_no_answer() {
     let (server, _) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-11-25").await;
+    let mut raw = RawClient::initialized(&server, "2025-11-25").await;
     raw.send(json!({"jsonrpc": "2.0", "method": "notifications/unknown", "params": {"x": 1}}));
     raw.send(json!({"jsonrpc": "2.0", "method": "tools/list"})); // a request without id is a notification
     raw.send(json!({"jsonrpc": "2.0", "id": 99, "result": {}}));

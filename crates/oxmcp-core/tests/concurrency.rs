@@ -95,8 +95,7 @@ async fn cancelled_request_gets_no_response() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cooperative_cancellation_writes_nothing() {
     let (server, handler) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-06-18").await;
+    let mut raw = RawClient::initialized(&server, "2025-06-18").await;
     raw.request(
         json!("c-1"),
         "tools/call",
@@ -154,8 +153,7 @@ async fn cancelling_unknown_or_finished_requests_is_harmless() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_in_flight_id_is_rejected() {
     let (server, handler) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-11-25").await;
+    let mut raw = RawClient::initialized(&server, "2025-11-25").await;
     raw.request(json!(5), "tools/call", json!({"name": "slow", "arguments": {"ms": 150, "tag": "first-5"}}));
     raw.request(json!(5), "tools/call", json!({"name": "echo", "arguments": {"text": "dup"}}));
     let dup = raw.recv().await;
@@ -182,8 +180,7 @@ async fn duplicate_in_flight_id_is_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_request_does_not_answer_a_reused_id() {
     let (server, _) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-11-25").await;
+    let mut raw = RawClient::initialized(&server, "2025-11-25").await;
     raw.request(json!(9), "tools/call", json!({"name": "slow", "arguments": {"ms": 100, "tag": "old-9"}}));
     tokio::time::sleep(Duration::from_millis(10)).await;
     raw.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 9}}));
@@ -197,8 +194,7 @@ async fn a_cancelled_request_does_not_answer_a_reused_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_all_silences_everything_in_flight() {
     let (server, handler) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-11-25").await;
+    let mut raw = RawClient::initialized(&server, "2025-11-25").await;
     raw.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-1"}}));
     raw.request(json!(2), "tools/call", json!({"name": "slow", "arguments": {"ms": 80, "tag": "all-2"}}));
     assert_eq!(raw.session.inflight(), 2);

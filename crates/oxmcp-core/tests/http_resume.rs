@@ -2,14 +2,16 @@
 //! session the events carry ids, 2025-11-25 clients get a priming event, and a client whose stream
 //! broke resumes with GET + Last-Event-ID and receives exactly what it missed.
 
-use oxmcp_core::server::{Handler, Reply, Server, ServerConfig, ToolCall, ToolOutput, ToolSpec};
-use oxmcp_core::transport::{serve_std_listener, HttpOptions};
+mod common;
+
+use common::http::{serve_http, HttpServing};
+use common::{object_tool, server_with_tools, stateless_meta, MODERN};
+use oxmcp_core::server::{Handler, Reply, ServerConfig, ToolCall, ToolOutput};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// `ticker`: three progress notifications 100 ms apart, then the answer.
 struct Ticker;
@@ -26,16 +28,12 @@ impl Handler for Ticker {
     }
 }
 
-fn start() -> (String, CancellationToken) {
-    let server = Server::new(ServerConfig::new("resume", "1"), Arc::new(Ticker));
-    let tool = json!({"name": "ticker", "inputSchema": {"type": "object"}});
-    server.update_catalog(|c| c.add_tool(ToolSpec::new(tool, 1, true).unwrap()));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let stop = CancellationToken::new();
-    let token = stop.clone();
-    tokio::spawn(async move { serve_std_listener(server, listener, HttpOptions::default(), token).await });
-    (addr, stop)
+/// The `ticker` server on a loopback port; it stops serving when the returned value is dropped.
+fn start() -> (String, HttpServing) {
+    let server =
+        server_with_tools(ServerConfig::new("resume", "1"), Arc::new(Ticker), [object_tool("ticker", 1, true)]);
+    let serving = serve_http(server);
+    (serving.addr.clone(), serving)
 }
 
 struct Http {
@@ -152,7 +150,7 @@ async fn a_broken_stream_resumes_with_last_event_id() {
     })
     .await
     .unwrap();
-    stop.cancel();
+    drop(stop);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,8 +158,7 @@ async fn stateless_streams_carry_notifications_then_the_answer() {
     let (addr, stop) = start();
     tokio::task::spawn_blocking(move || {
         let body = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "ticker",
-            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                      "io.modelcontextprotocol/clientCapabilities": {}}}});
+            "_meta": stateless_meta(MODERN, json!({}))}});
         let headers = [
             JSON,
             ACCEPT,
@@ -179,5 +176,5 @@ async fn stateless_streams_carry_notifications_then_the_answer() {
     })
     .await
     .unwrap();
-    stop.cancel();
+    drop(stop);
 }

@@ -139,8 +139,7 @@ async fn batches_work_after_negotiating_2025_03_26() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_with_a_slow_request_waits_for_all_answers() {
     let (server, _) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-03-26").await;
+    let mut raw = RawClient::initialized(&server, "2025-03-26").await;
     raw.send(json!([
         {"jsonrpc": "2.0", "id": "s", "method": "tools/call", "params": {"name": "slow", "arguments": {"ms": 100, "tag": "batch-slow"}}},
         {"jsonrpc": "2.0", "id": "f", "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}}}
@@ -199,8 +198,7 @@ async fn batches_of_stateless_requests_are_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_request_inside_a_batch_is_left_out() {
     let (server, handler) = setup();
-    let mut raw = RawClient::connect(&server, Vec::new());
-    raw.initialize("2025-03-26").await;
+    let mut raw = RawClient::initialized(&server, "2025-03-26").await;
     raw.send(json!([
         {"jsonrpc": "2.0", "id": "s", "method": "tools/call", "params": {"name": "slow", "arguments": {"ms": 100, "tag": "batch-doomed"}}},
         {"jsonrpc": "2.0", "id": "p", "method": "ping"}

@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{initialize, within, WAIT};
+use common::{initialize, object_tool, server_with_tools, within, WAIT};
 use oxmcp_core::jsonrpc::{self, ErrorObject, RequestId};
-use oxmcp_core::server::{Handler, HandlerError, Reply, Server, ServerConfig, ToolCall, ToolOutput, ToolSpec};
+use oxmcp_core::server::{Handler, HandlerError, Reply, Server, ServerConfig, ToolCall, ToolOutput};
 use oxmcp_core::transport::memory::ServerMessage;
 use oxmcp_core::transport::MemoryClient;
 use serde_json::{json, Value};
@@ -54,14 +54,8 @@ impl Handler for PeerHandler {
 }
 
 fn server() -> Server {
-    let server = Server::new(ServerConfig::new("peer-test", "0.1.0"), Arc::new(PeerHandler));
-    server.update_catalog(|c| {
-        for name in ["chatty", "ask", "ask_and_give_up"] {
-            let def = json!({ "name": name, "inputSchema": { "type": "object" } });
-            c.add_tool(ToolSpec::new(def, 0, false).expect("valid tool"));
-        }
-    });
-    server
+    let tools = ["chatty", "ask", "ask_and_give_up"].map(|name| object_tool(name, 0, false));
+    server_with_tools(ServerConfig::new("peer-test", "0.1.0"), Arc::new(PeerHandler), tools)
 }
 
 async fn legacy(server: &Server) -> Arc<MemoryClient> {

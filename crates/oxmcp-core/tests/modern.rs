@@ -90,13 +90,8 @@ async fn unsupported_versions_get_32022_with_supported_and_requested() {
     let client = MemoryClient::connect(&server, Vec::new());
     for requested in ["2099-01-01", "2025-11-25", "2024-11-05", "garbage"] {
         for method in ["server/discover", "tools/call"] {
-            let params = with_meta(
-                json!({"name": "echo", "arguments": {"text": "x"}}),
-                json!({
-                    "io.modelcontextprotocol/protocolVersion": requested,
-                    "io.modelcontextprotocol/clientCapabilities": {}
-                }),
-            );
+            let params =
+                with_meta(json!({"name": "echo", "arguments": {"text": "x"}}), stateless_meta(requested, json!({})));
             let err = call(&client, method, params).await.unwrap_err();
             assert_eq!(err.code, -32022, "{requested}: {err}");
             let data = err.data.expect("data");
@@ -197,13 +192,7 @@ async fn tool_meta_is_merged_with_server_info() {
             reply.ok(out);
         }
     }
-    let server = oxmcp_core::server::Server::new(ServerConfig::new("meta", "9"), Arc::new(MetaHandler));
-    server.update_catalog(|c| {
-        c.add_tool(
-            oxmcp_core::server::ToolSpec::new(json!({"name": "m", "inputSchema": {"type": "object"}}), 1, true)
-                .unwrap(),
-        )
-    });
+    let server = server_with_tools(ServerConfig::new("meta", "9"), Arc::new(MetaHandler), [object_tool("m", 1, true)]);
     let client = MemoryClient::connect(&server, Vec::new());
     let r = call(&client, "tools/call", modern(json!({"name": "m"}))).await.unwrap();
     assert_eq!(r["_meta"]["com.example/trace"], "t-1");

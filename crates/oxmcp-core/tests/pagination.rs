@@ -13,12 +13,10 @@ const NAMES: [&str; 5] = ["zeta", "alpha", "mid", "beta", "omega"];
 fn paged_server(page_size: Option<usize>) -> Server {
     let mut config = ServerConfig::new("paged", "1");
     config.page_size = page_size;
-    let server = Server::new(config, Arc::new(TestHandler::default()));
+    let tools = NAMES.iter().enumerate().map(|(i, name)| object_tool(name, i as u64, true));
+    let server = server_with_tools(config, Arc::new(TestHandler::default()), tools);
     server.update_catalog(|c| {
         for (i, name) in NAMES.iter().enumerate() {
-            c.add_tool(
-                ToolSpec::new(json!({"name": name, "inputSchema": {"type": "object"}}), i as u64, true).unwrap(),
-            );
             c.add_prompt(PromptSpec::new(json!({"name": format!("p-{name}")}), i as u64).unwrap());
         }
     });

@@ -2,111 +2,12 @@
 
 mod common;
 
+use common::stdio::StdioPeer;
 use common::*;
-use oxmcp_core::server::Server;
-use oxmcp_core::transport::{serve_streams, StdioOptions};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::net::Shutdown;
-use std::os::unix::net::UnixStream;
+use oxmcp_core::transport::StdioOptions;
+use serde_json::json;
+use std::io::Write;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-
-/// The client's end of a served stdio connection.
-struct StdioPeer {
-    input: UnixStream,
-    lines: mpsc::UnboundedReceiver<Vec<u8>>,
-    served: JoinHandle<std::io::Result<()>>,
-    shutdown: CancellationToken,
-}
-
-impl StdioPeer {
-    fn start(server: &Server, options: StdioOptions) -> Self {
-        let (ours, theirs) = UnixStream::pair().unwrap();
-        let server_out = theirs.try_clone().unwrap();
-        let reader = ours.try_clone().unwrap();
-        let (tx, lines) = mpsc::unbounded_channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(reader);
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        let shutdown = CancellationToken::new();
-        let served = {
-            let server = server.clone();
-            let shutdown = shutdown.clone();
-            tokio::spawn(async move { serve_streams(&server, theirs, server_out, options, shutdown).await })
-        };
-        StdioPeer { input: ours, lines, served, shutdown }
-    }
-
-    fn send_line(&mut self, bytes: &[u8]) {
-        let mut frame = bytes.to_vec();
-        frame.push(b'\n');
-        self.input.write_all(&frame).unwrap();
-    }
-
-    fn send(&mut self, msg: Value) {
-        self.send_line(&serde_json::to_vec(&msg).unwrap());
-    }
-
-    fn request(&mut self, id: Value, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-    }
-
-    /// The next line the server wrote: checked to be exactly one JSON-RPC message and a newline.
-    async fn recv(&mut self) -> Value {
-        let line = within("a line from the server", self.lines.recv()).await.expect("server output open");
-        parse_line(&line)
-    }
-
-    /// Closes our writing side: the server sees end of input.
-    fn close_input(&self) {
-        self.input.shutdown(Shutdown::Write).unwrap();
-    }
-
-    /// Everything the server writes until it closes its output.
-    async fn drain(&mut self) -> Vec<Value> {
-        let mut out = Vec::new();
-        while let Some(line) = within("server output to close", self.lines.recv()).await {
-            out.push(parse_line(&line));
-        }
-        out
-    }
-
-    async fn initialize(&mut self, version: &str) {
-        self.request(json!("init"), "initialize", json!({"protocolVersion": version, "capabilities": {}}));
-        let r = self.recv().await;
-        assert_eq!(r["result"]["protocolVersion"], version);
-        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
-    }
-}
-
-fn parse_line(line: &[u8]) -> Value {
-    assert_eq!(line.last(), Some(&b'\n'), "every message ends with a newline: {:?}", String::from_utf8_lossy(line));
-    let body = &line[..line.len() - 1];
-    assert!(!body.contains(&b'\n') && !body.contains(&b'\r'), "no embedded newlines");
-    let v: Value = serde_json::from_slice(body)
-        .unwrap_or_else(|e| panic!("non-JSON on the output ({e}): {:?}", String::from_utf8_lossy(line)));
-    let is_answer = |m: &Value| m["jsonrpc"] == "2.0" && (m.get("result").is_some() || m.get("error").is_some());
-    let is_notification = |m: &Value| m["jsonrpc"] == "2.0" && m["method"].is_string() && m.get("id").is_none();
-    match &v {
-        Value::Array(items) => assert!(items.iter().all(is_answer), "{v}"),
-        other => assert!(is_answer(other) || is_notification(other), "only JSON-RPC messages on stdout: {v}"),
-    }
-    v
-}
 
 fn small_limit() -> StdioOptions {
     StdioOptions { max_message_bytes: 256, ..Default::default() }
@@ -115,8 +16,7 @@ fn small_limit() -> StdioOptions {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_requests_over_streams() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "echo", "arguments": {"text": "über stdio ✓"}}));
     let r = peer.recv().await;
     assert_eq!(r["id"], 1);
@@ -141,8 +41,7 @@ async fn serves_requests_over_streams() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_go_out_in_completion_order() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!("slow"), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "stdio-slow"}}));
     peer.request(json!("fast"), "tools/call", json!({"name": "add", "arguments": {"a": 2, "b": 2}}));
     let started = Instant::now();
@@ -159,8 +58,7 @@ async fn responses_go_out_in_completion_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_lines_are_rejected_with_the_sniffed_id() {
     let (server, handler) = setup();
-    let mut peer = StdioPeer::start(&server, small_limit());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, small_limit(), "2025-11-25").await;
     let big = "x".repeat(2000);
     peer.send(json!({"jsonrpc": "2.0", "id": 42, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": big}}}));
     let e = peer.recv().await;
@@ -190,8 +88,7 @@ async fn oversized_lines_are_rejected_with_the_sniffed_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_line_at_the_limit_is_accepted() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, small_limit());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, small_limit(), "2025-11-25").await;
     let prefix = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":""#;
     let suffix = r#""}}}"#;
     let text = "y".repeat(256 - prefix.len() - suffix.len());
@@ -209,8 +106,7 @@ async fn a_line_at_the_limit_is_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eof_waits_for_requests_in_flight() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "eof-slow"}}));
     peer.request(json!(2), "tools/call", json!({"name": "echo", "arguments": {"text": "quick"}}));
     peer.close_input();
@@ -229,8 +125,7 @@ async fn eof_waits_for_requests_in_flight() {
 async fn eof_grace_bounds_the_wait() {
     let (server, handler) = setup();
     let options = StdioOptions { eof_grace: Duration::from_millis(100), ..Default::default() };
-    let mut peer = StdioPeer::start(&server, options);
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, options, "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 600, "tag": "abandoned"}}));
     peer.close_input();
     let closed_at = Instant::now();
@@ -256,8 +151,7 @@ async fn shutdown_token_stops_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancellation_over_stdio() {
     let (server, handler) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-11-25").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 150, "tag": "stdio-cancel"}}));
     tokio::time::sleep(Duration::from_millis(20)).await;
     peer.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}));
@@ -273,8 +167,7 @@ async fn cancellation_over_stdio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_over_stdio_are_one_line() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::start(&server, StdioOptions::default());
-    peer.initialize("2025-03-26").await;
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-03-26").await;
     peer.send(json!([
         {"jsonrpc": "2.0", "id": 1, "method": "ping"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
@@ -290,10 +183,7 @@ async fn an_open_listen_stream_does_not_delay_exit() {
     let (server, _) = setup();
     let options = StdioOptions { eof_grace: Duration::from_secs(5), ..Default::default() };
     let mut peer = StdioPeer::start(&server, options);
-    let meta = json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
-    });
+    let meta = stateless_meta(MODERN, json!({}));
     peer.request(
         json!("l"),
         "subscriptions/listen",

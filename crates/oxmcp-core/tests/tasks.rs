@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{initialize, within, WAIT};
+use common::{initialize, server_with_tools, stateless_meta, within, MODERN, WAIT};
 use oxmcp_core::jsonrpc::ErrorObject;
 use oxmcp_core::server::tasks::EXTENSION_ID;
 use oxmcp_core::server::{
@@ -133,19 +133,18 @@ fn tool(name: &str, support: Option<&str>, manual: bool) -> ToolSpec {
 
 fn server_with(config: ServerConfig) -> (Server, Arc<TaskHandler>) {
     let handler = Arc::new(TaskHandler::default());
-    let server = Server::new(config, handler.clone());
-    server.update_catalog(|c| {
-        c.add_tool(tool("work", Some("optional"), false));
-        c.add_tool(tool("must", Some("required"), false));
-        c.add_tool(tool("plain", None, false));
-        c.add_tool(tool("fail", Some("optional"), false));
-        c.add_tool(tool("broken", Some("optional"), false));
-        c.add_tool(tool("ask", Some("optional"), false));
-        c.add_tool(tool("peer", Some("optional"), false));
-        c.add_tool(tool("manual", Some("required"), true));
-        c.add_tool(tool("manual_plain", Some("optional"), true));
-    });
-    (server, handler)
+    let tools = [
+        tool("work", Some("optional"), false),
+        tool("must", Some("required"), false),
+        tool("plain", None, false),
+        tool("fail", Some("optional"), false),
+        tool("broken", Some("optional"), false),
+        tool("ask", Some("optional"), false),
+        tool("peer", Some("optional"), false),
+        tool("manual", Some("required"), true),
+        tool("manual_plain", Some("optional"), true),
+    ];
+    (server_with_tools(config, handler.clone(), tools), handler)
 }
 
 fn server() -> (Server, Arc<TaskHandler>) {
@@ -157,10 +156,7 @@ fn meta(tasks: bool) -> Value {
     if tasks {
         caps["extensions"] = json!({ EXTENSION_ID: {} });
     }
-    json!({
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": caps,
-    })
+    stateless_meta(MODERN, caps)
 }
 
 /// A stateless request (`tasks`: declare the extension).

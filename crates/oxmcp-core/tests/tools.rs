@@ -179,13 +179,7 @@ async fn a_dropped_reply_still_answers() {
         ) {
         }
     }
-    let server = oxmcp_core::server::Server::new(config(), std::sync::Arc::new(Dropper));
-    server.update_catalog(|c| {
-        c.add_tool(
-            oxmcp_core::server::ToolSpec::new(json!({"name": "d", "inputSchema": {"type": "object"}}), 1, true)
-                .unwrap(),
-        )
-    });
+    let server = server_with_tools(config(), std::sync::Arc::new(Dropper), [object_tool("d", 1, true)]);
     let client = legacy_client(&server, "2025-11-25").await;
     let err = call(&client, "tools/call", json!({"name": "d"})).await.unwrap_err();
     assert_eq!(err.code, -32603);

@@ -60,9 +60,8 @@ async fn validation_runs_before_everything_else() {
     let err = call(&client, "tools/call", modern(json!({"name": "add", "arguments": {"a": "x"}}))).await.unwrap_err();
     assert_eq!(err.code, -32600);
     // protocol-level problems are still reported before validation is consulted
-    let err = call(&client, "tools/list", with_meta(json!({}), json!({"io.modelcontextprotocol/protocolVersion": "1999-01-01", "io.modelcontextprotocol/clientCapabilities": {}})))
-        .await
-        .unwrap_err();
+    let err =
+        call(&client, "tools/list", with_meta(json!({}), stateless_meta("1999-01-01", json!({})))).await.unwrap_err();
     assert_eq!(err.code, -32022);
     assert_eq!(handler.tool_calls(), 0);
 }

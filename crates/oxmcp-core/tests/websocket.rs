@@ -2,103 +2,17 @@
 
 mod common;
 
+use common::ws::{connect, connect_with, initialize, recv, recv_close, request, serve, Ws};
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use oxmcp_core::server::Server;
-use oxmcp_core::transport::{serve_websocket, WsOptions};
+use oxmcp_core::transport::WsOptions;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Response;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
-use tokio_tungstenite::WebSocketStream;
-use tokio_util::sync::CancellationToken;
-
-struct Running {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    served: JoinHandle<std::io::Result<()>>,
-}
-
-async fn serve(server: &Server, options: WsOptions) -> Running {
-    let shutdown = CancellationToken::new();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let served = {
-        let (server, shutdown) = (server.clone(), shutdown.clone());
-        tokio::spawn(async move {
-            serve_websocket(server, "127.0.0.1:0".parse().unwrap(), options, shutdown, |a| {
-                let _ = tx.send(a);
-            })
-            .await
-        })
-    };
-    let addr = within("bind", rx).await.unwrap();
-    Running { addr, shutdown, served }
-}
-
-type Ws = WebSocketStream<TcpStream>;
-
-async fn connect_with(
-    addr: SocketAddr,
-    path: &str,
-    headers: &[(&'static str, &str)],
-) -> Result<(Ws, Response), WsError> {
-    let mut request = format!("ws://{addr}{path}").into_client_request()?;
-    for (k, v) in headers {
-        request.headers_mut().insert(*k, HeaderValue::from_str(v).unwrap());
-    }
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    within("upgrade", tokio_tungstenite::client_async(request, tcp)).await
-}
-
-async fn connect(addr: SocketAddr) -> Ws {
-    connect_with(addr, "/", &[]).await.expect("upgrade").0
-}
-
-async fn send(ws: &mut Ws, msg: Value) {
-    ws.send(Message::text(msg.to_string())).await.unwrap();
-}
-
-async fn request(ws: &mut Ws, id: i64, method: &str, params: Value) {
-    send(ws, json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).await;
-}
-
-/// The next data message, parsed (pings and pongs are skipped).
-async fn recv(ws: &mut Ws) -> Value {
-    loop {
-        match within("a message", ws.next()).await {
-            Some(Ok(Message::Text(t))) => return serde_json::from_str(&t).expect("valid JSON"),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            other => panic!("expected a text message, got {other:?}"),
-        }
-    }
-}
-
-/// The close frame the server sends next (after any data).
-async fn recv_close(ws: &mut Ws) -> Option<CloseCode> {
-    loop {
-        match within("a close", ws.next()).await {
-            Some(Ok(Message::Close(frame))) => return frame.map(|f| f.code),
-            Some(Ok(_)) => continue,
-            None | Some(Err(_)) => return None,
-        }
-    }
-}
-
-async fn initialize(ws: &mut Ws) -> Value {
-    let params =
-        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "ws-test", "version": "1"}});
-    request(ws, 0, "initialize", params).await;
-    let answer = recv(ws).await;
-    send(ws, json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
-    answer
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn initialize_then_call_tools_with_the_mcp_subprotocol() {
@@ -121,7 +35,6 @@ async fn initialize_then_call_tools_with_the_mcp_subprotocol() {
     request(&mut ws, 2, "tools/list", json!({})).await;
     let r = recv(&mut ws).await;
     assert_eq!(r["result"]["tools"].as_array().unwrap().len(), 5);
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,7 +50,6 @@ async fn clients_without_a_subprotocol_are_accepted_and_requests_need_initialize
     request(&mut ws, 2, "tools/call", modern(json!({"name": "echo", "arguments": {"text": "hi"}}))).await;
     let r = recv(&mut ws).await;
     assert_eq!(r["result"]["content"][0]["text"], "hi", "{r}");
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -165,7 +77,6 @@ async fn concurrent_calls_answer_out_of_order_on_one_connection() {
     assert_eq!(answers[&100]["result"]["content"][0]["text"], "slowpoke");
     assert_eq!(*order.last().unwrap(), 100, "the slow call does not hold up the fast ones");
     assert!(started.elapsed() < Duration::from_secs(2));
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +98,6 @@ async fn malformed_json_and_binary_frames_are_answered_and_the_connection_keeps_
 
     request(&mut ws, 8, "tools/call", json!({"name": "echo", "arguments": {"text": "still here"}})).await;
     assert_eq!(recv(&mut ws).await["result"]["content"][0]["text"], "still here");
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,7 +110,6 @@ async fn pings_are_answered() {
         Some(Ok(Message::Pong(payload))) => assert_eq!(&payload[..], b"hello"),
         other => panic!("expected a pong, got {other:?}"),
     }
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -222,7 +131,6 @@ async fn an_oversized_message_closes_with_1009() {
     let text = "x".repeat(2_000_000);
     request(&mut ws, 2, "tools/call", json!({"name": "echo", "arguments": {"text": text}})).await;
     assert_eq!(recv_close(&mut ws).await, Some(CloseCode::Size));
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,7 +156,6 @@ async fn foreign_origins_and_hosts_and_wrong_paths_are_refused_on_the_upgrade() 
     assert_eq!(status(connect_with(addr, "/elsewhere", &[]).await), 404);
     // Loopback origins are fine on loopback.
     assert!(connect_with(addr, "/", &[("origin", "http://localhost:3000")]).await.is_ok());
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +164,6 @@ async fn allowed_origins_extend_the_defaults() {
     let options = WsOptions { allowed_origins: vec!["https://app.example".into()], ..WsOptions::default() };
     let running = serve(&server, options).await;
     assert!(connect_with(running.addr, "/", &[("origin", "https://app.example")]).await.is_ok());
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +187,6 @@ async fn closing_the_socket_cancels_requests_in_flight() {
         assert!(Instant::now() < deadline, "closing the socket did not cancel the call");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    running.shutdown.cancel();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,5 +222,4 @@ async fn a_silent_peer_is_disconnected_and_a_stalled_upgrade_times_out() {
     let mut buf = [0u8; 16];
     let n = within("dropped", tokio::io::AsyncReadExt::read(&mut tcp, &mut buf)).await;
     assert!(matches!(n, Ok(0) | Err(_)));
-    running.shutdown.cancel();
 }

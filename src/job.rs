@@ -1,88 +1,18 @@
 //! One call of a Python function, as the pump sees it: the function's registration record, its
 //! arguments, facts about the request, and the reply to complete.
 
+use crate::call::{Entry, JobData, JobReply};
 use crate::convert;
-use crate::executor::Executor;
+use crate::queue::Queue;
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{
-    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, Reply, RequestContext, ResourceOutput,
-    ToolOutput,
+    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, RequestContext, ResourceOutput, ToolOutput,
 };
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// A registered Python function and what Rust needs to know about it.
-pub struct Entry {
-    pub obj: Py<PyAny>,
-    pub is_async: bool,
-    /// The tool's output schema wraps results as `{"result": ...}`.
-    pub wraps: bool,
-    /// Send `structuredContent` (tools); false answers with text only.
-    pub structured: bool,
-}
-
-impl Entry {
-    /// A non-tool function (resource, prompt, list, validator).
-    pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
-        Entry { obj, is_async, wraps: false, structured: false }
-    }
-}
-
-pub enum JobReply {
-    Tool(Reply<ToolOutput>),
-    Resource(Reply<ResourceOutput>),
-    Prompt(Reply<PromptOutput>),
-    List(Reply<ListOutput>),
-    Validate(Reply<()>),
-    Complete(Reply<CompletionOutput>),
-}
-
-impl JobReply {
-    fn kind(&self) -> &'static str {
-        match self {
-            JobReply::Tool(_) => "tool",
-            JobReply::Resource(_) => "resource",
-            JobReply::Prompt(_) => "prompt",
-            JobReply::List(_) => "list",
-            JobReply::Validate(_) => "validate",
-            JobReply::Complete(_) => "complete",
-        }
-    }
-
-    fn fail(self, err: HandlerError) {
-        match self {
-            JobReply::Tool(r) => r.send(Err(err)),
-            JobReply::Resource(r) => r.send(Err(err)),
-            JobReply::Prompt(r) => r.send(Err(err)),
-            JobReply::List(r) => r.send(Err(err)),
-            JobReply::Validate(r) => r.send(Err(err)),
-            JobReply::Complete(r) => r.send(Err(err)),
-        }
-    }
-}
-
-pub struct JobData {
-    pub id: u64,
-    pub entry: Arc<Entry>,
-    pub args: Map<String, Value>,
-    pub reply: JobReply,
-    pub ctx: RequestContext,
-    pub uri: Option<String>,
-    /// The request's params (for `validate_request`).
-    pub params: Option<Value>,
-}
-
-static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
-
-impl JobData {
-    pub fn new(entry: Arc<Entry>, args: Map<String, Value>, reply: JobReply, ctx: RequestContext) -> Self {
-        JobData { id: NEXT_JOB.fetch_add(1, Ordering::Relaxed), entry, args, reply, ctx, uri: None, params: None }
-    }
-}
 
 /// A call for the Python side to run (see `oxmcp/_pump.py`).
 #[pyclass(frozen, module = "oxmcp._core", name = "Job")]
@@ -95,11 +25,11 @@ pub struct Job {
     ctx: RequestContext,
     uri: Option<String>,
     params: Option<Value>,
-    executor: Arc<Executor>,
+    queue: Arc<Queue>,
 }
 
 impl Job {
-    pub fn new(data: JobData, executor: Arc<Executor>) -> Self {
+    pub fn new(data: JobData, queue: Arc<Queue>) -> Self {
         Job {
             id: data.id,
             kind: data.reply.kind(),
@@ -109,7 +39,7 @@ impl Job {
             ctx: data.ctx,
             uri: data.uri,
             params: data.params,
-            executor,
+            queue,
         }
     }
 
@@ -242,7 +172,7 @@ impl Job {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = convert::from_py(params).map_err(|e| PyValueError::new_err(format!("params: {e}")))?;
         let call = self.ctx.request_client(method, params);
-        crate::runtime::spawn_awaitable(py, &self.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.queue, async move {
             let answer = match call {
                 Ok(call) => call.await,
                 Err(e) => Err(e),

@@ -2,13 +2,15 @@
 //! implements the core's `Handler` by calling Python, and exposes servers and transports.
 
 mod asgi;
+mod call;
 mod convert;
-mod executor;
 mod handler;
 mod job;
 mod memory;
+mod queue;
 mod runtime;
 mod server_core;
+mod sync_pool;
 
 use pyo3::prelude::*;
 

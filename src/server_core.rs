@@ -1,9 +1,11 @@
 //! `ServerCore`: the Python-facing server object. `oxmcp.McpServer` wraps one.
 
-use crate::executor::{Executor, Work};
+use crate::call::Entry;
 use crate::handler::{Entries, PyHandler};
-use crate::job::{Entry, Job};
+use crate::job::Job;
 use crate::memory::MemoryClient;
+use crate::queue::{Queue, Work};
+use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
     CacheScope, Catalog, Change, ListKind, MemoryTaskStore, PromptSpec, RequestStateKeys, ResourceSpec, Server,
     ServerConfig, TaskSupport, TemplateSpec, ToolSpec,
@@ -75,7 +77,7 @@ impl ServerCore {
     where
         F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
     {
-        crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.handler.queue, async move {
             let shutdown = CancellationToken::new();
             let _stop = shutdown.clone().drop_guard();
             serve(shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
@@ -178,8 +180,9 @@ impl ServerCore {
         config.tasks.ttl = std::time::Duration::from_secs_f64(task_ttl_s).max(std::time::Duration::from_millis(1));
         config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
         config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
-        let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
+        let queue = Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let sync_pool = SyncPool::new(runner, sync_workers, queue.clone());
+        let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), queue, sync_pool });
         let server = Server::new(config, handler.clone());
         Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
     }
@@ -317,16 +320,16 @@ impl ServerCore {
 
     /// The descriptor the asyncio loop watches for queued work.
     fn wakeup_fd(&self) -> i32 {
-        self.handler.executor.wakeup_fd()
+        self.handler.queue.wakeup_fd()
     }
 
     /// Takes the queued work: `Job` objects to run, and ints (job ids) to cancel.
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let work = self.handler.executor.drain();
+        let work = self.handler.queue.drain();
         let list = PyList::empty(py);
         for w in work {
             match w {
-                Work::Run(data) => list.append(Py::new(py, Job::new(data, self.handler.executor.clone()))?)?,
+                Work::Run(data) => list.append(Py::new(py, Job::new(data, self.handler.queue.clone()))?)?,
                 Work::Cancel(id) => list.append(id)?,
                 Work::Settle(settlement) => settlement.settle(py)?,
             }
@@ -420,7 +423,7 @@ impl ServerCore {
                 hs.push((k.extract::<String>()?.to_ascii_lowercase(), v.extract::<String>()?));
             }
         }
-        Ok(MemoryClient::connect(&self.server, hs, self.handler.executor.clone()))
+        Ok(MemoryClient::connect(&self.server, hs, self.handler.queue.clone()))
     }
 
     /// Server name.

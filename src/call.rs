@@ -1,0 +1,80 @@
+//! The record of one call: the registered function it runs, its arguments, the request's facts
+//! and the reply to send. Built by the handler on tokio threads, carried through the queue (async
+//! functions) or the sync pool, and turned into a Python `Job` on the thread that runs it.
+
+use oxmcp_core::server::{
+    CompletionOutput, HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput,
+};
+use pyo3::prelude::*;
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A registered Python function and what Rust needs to know about it.
+pub struct Entry {
+    pub obj: Py<PyAny>,
+    pub is_async: bool,
+    /// The tool's output schema wraps results as `{"result": ...}`.
+    pub wraps: bool,
+    /// Send `structuredContent` (tools); false answers with text only.
+    pub structured: bool,
+}
+
+impl Entry {
+    /// A non-tool function (resource, prompt, list, validator).
+    pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
+        Entry { obj, is_async, wraps: false, structured: false }
+    }
+}
+
+pub enum JobReply {
+    Tool(Reply<ToolOutput>),
+    Resource(Reply<ResourceOutput>),
+    Prompt(Reply<PromptOutput>),
+    List(Reply<ListOutput>),
+    Validate(Reply<()>),
+    Complete(Reply<CompletionOutput>),
+}
+
+impl JobReply {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobReply::Tool(_) => "tool",
+            JobReply::Resource(_) => "resource",
+            JobReply::Prompt(_) => "prompt",
+            JobReply::List(_) => "list",
+            JobReply::Validate(_) => "validate",
+            JobReply::Complete(_) => "complete",
+        }
+    }
+
+    pub fn fail(self, err: HandlerError) {
+        match self {
+            JobReply::Tool(r) => r.send(Err(err)),
+            JobReply::Resource(r) => r.send(Err(err)),
+            JobReply::Prompt(r) => r.send(Err(err)),
+            JobReply::List(r) => r.send(Err(err)),
+            JobReply::Validate(r) => r.send(Err(err)),
+            JobReply::Complete(r) => r.send(Err(err)),
+        }
+    }
+}
+
+pub struct JobData {
+    pub id: u64,
+    pub entry: Arc<Entry>,
+    pub args: Map<String, Value>,
+    pub reply: JobReply,
+    pub ctx: RequestContext,
+    pub uri: Option<String>,
+    /// The request's params (for `validate_request`).
+    pub params: Option<Value>,
+}
+
+static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
+
+impl JobData {
+    pub fn new(entry: Arc<Entry>, args: Map<String, Value>, reply: JobReply, ctx: RequestContext) -> Self {
+        JobData { id: NEXT_JOB.fetch_add(1, Ordering::Relaxed), entry, args, reply, ctx, uri: None, params: None }
+    }
+}

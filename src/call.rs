@@ -27,6 +27,46 @@ impl Entry {
     }
 }
 
+/// What a call runs: the pump picks the Python side's handling by it, `Job.complete_raw` the
+/// shape of the answer.
+#[pyclass(eq, eq_int, frozen, hash, skip_from_py_object, module = "oxmcp._core", name = "CallKind")]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CallKind {
+    #[pyo3(name = "TOOL")]
+    Tool,
+    #[pyo3(name = "RESOURCE")]
+    Resource,
+    #[pyo3(name = "PROMPT")]
+    Prompt,
+    #[pyo3(name = "LIST")]
+    List,
+    #[pyo3(name = "VALIDATE")]
+    Validate,
+    #[pyo3(name = "COMPLETE")]
+    Complete,
+}
+
+#[pymethods]
+impl CallKind {
+    /// The kind as a word for messages: "tool", "resource", "prompt", "list", "validate",
+    /// "complete".
+    #[getter]
+    pub fn label(&self) -> &'static str {
+        match self {
+            CallKind::Tool => "tool",
+            CallKind::Resource => "resource",
+            CallKind::Prompt => "prompt",
+            CallKind::List => "list",
+            CallKind::Validate => "validate",
+            CallKind::Complete => "complete",
+        }
+    }
+
+    fn __str__(&self) -> &'static str {
+        self.label()
+    }
+}
+
 pub enum JobReply {
     Tool(Reply<ToolOutput>),
     Resource(Reply<ResourceOutput>),
@@ -37,14 +77,14 @@ pub enum JobReply {
 }
 
 impl JobReply {
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> CallKind {
         match self {
-            JobReply::Tool(_) => "tool",
-            JobReply::Resource(_) => "resource",
-            JobReply::Prompt(_) => "prompt",
-            JobReply::List(_) => "list",
-            JobReply::Validate(_) => "validate",
-            JobReply::Complete(_) => "complete",
+            JobReply::Tool(_) => CallKind::Tool,
+            JobReply::Resource(_) => CallKind::Resource,
+            JobReply::Prompt(_) => CallKind::Prompt,
+            JobReply::List(_) => CallKind::List,
+            JobReply::Validate(_) => CallKind::Validate,
+            JobReply::Complete(_) => CallKind::Complete,
         }
     }
 

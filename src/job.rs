@@ -1,7 +1,7 @@
 //! One call of a Python function, as the pump sees it: the function's registration record, its
 //! arguments, facts about the request, and the reply to complete.
 
-use crate::call::{Entry, JobData, JobReply};
+use crate::call::{CallKind, Entry, JobData, JobReply};
 use crate::convert;
 use crate::queue::Queue;
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 #[pyclass(frozen, module = "oxmcp._core", name = "Job")]
 pub struct Job {
     id: u64,
-    kind: &'static str,
+    kind: CallKind,
     entry: Arc<Entry>,
     args: Mutex<Option<Map<String, Value>>>,
     reply: Mutex<Option<JobReply>>,
@@ -55,9 +55,9 @@ impl Job {
     fn id(&self) -> u64 {
         self.id
     }
-    /// "tool", "resource", "prompt", "list" or "validate".
+    /// What this call runs (the pump dispatches on it).
     #[getter]
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> CallKind {
         self.kind
     }
     /// The registration record passed to `ServerCore.add_*`.
@@ -250,7 +250,7 @@ impl Job {
     /// Answers a tool job from the function's return value if it is a plain type; returns False
     /// (and answers nothing) otherwise, so the caller converts it with `_results.tool_result`.
     fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<bool> {
-        if self.kind != "tool" {
+        if self.kind != CallKind::Tool {
             return Ok(false);
         }
         let Some(out) = convert::tool_output_fast(value, self.entry.wraps, self.entry.structured)? else {

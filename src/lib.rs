@@ -21,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = pyo3_log::try_init();
     m.add_class::<server_core::ServerCore>()?;
     m.add_class::<job::Job>()?;
+    m.add_class::<call::CallKind>()?;
     m.add_class::<memory::MemoryClient>()?;
     m.add_class::<asgi::HttpApp>()?;
     m.add_class::<asgi::HttpResponse>()?;

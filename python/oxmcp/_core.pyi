@@ -1,9 +1,22 @@
 """Type stubs for the native module `oxmcp._core` (hand-written; checked by tests/test_stubs.py)."""
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, ClassVar
 
 __version__: str
+
+class CallKind:
+    """What a call runs; the pump dispatches on it."""
+
+    TOOL: ClassVar[CallKind]
+    RESOURCE: ClassVar[CallKind]
+    PROMPT: ClassVar[CallKind]
+    LIST: ClassVar[CallKind]
+    VALIDATE: ClassVar[CallKind]
+    COMPLETE: ClassVar[CallKind]
+    @property
+    def label(self) -> str:
+        """The kind as a word for messages: "tool", "resource", ..."""
 
 class Job:
     """One call of a Python function, handed to the pump."""
@@ -11,7 +24,7 @@ class Job:
     @property
     def id(self) -> int: ...
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> CallKind: ...
     @property
     def entry(self) -> Any: ...
     @property

@@ -19,10 +19,11 @@ import types
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oxmcp import _results
 from oxmcp._completion import completion_arguments
+from oxmcp._core import CallKind
 from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
@@ -131,14 +132,7 @@ class Pump:
         return call_arguments(entry, job.kwargs(), context)
 
     def _invoke(self, job: Job, entry: Entry) -> Any:
-        kind = job.kind
-        if kind == "validate":
-            return entry.fn(job.request())
-        if kind == "list":
-            return entry.fn()
-        if kind == "complete":
-            return entry.fn(*completion_arguments(job.kwargs()))
-        return entry.fn(**self._arguments(job, entry))
+        return _KINDS[job.kind].invoke(self, job, entry)
 
     def _start(self, job: Job) -> None:
         if job.cancelled:  # cancelled while queued: run nothing
@@ -203,29 +197,14 @@ class Pump:
     # -- answering ----------------------------------------------------------------------------
     def _finish(self, job: Job, entry: Entry, value: Any) -> None:
         try:
-            kind = job.kind
-            if kind == "tool":
-                if not job.complete(value):
-                    result = _results.tool_result(value, entry.wraps)
-                    if not entry.structured:
-                        result.pop("structuredContent", None)
-                    job.complete_raw(result)
-            elif kind == "resource":
-                job.complete_raw(_results.resource_contents(value, job.uri, entry.mime_type))
-            elif kind == "prompt":
-                job.complete_raw(_results.prompt_result(value, entry.description))
-            elif kind == "list":
-                job.complete_raw([_wire(item) for item in (value or [])])
-            elif kind == "complete":
-                job.complete_raw(_wire(value))
-            else:
-                job.complete_raw(None)
+            _KINDS[job.kind].finish(job, entry, value)
         except BaseException as exc:  # noqa: BLE001
-            logger.error("could not convert the result of %s %r", job.kind, entry.name, exc_info=exc)
-            job.fail(f"Error in {job.kind} {entry.name}: could not convert its result: {exc}")
+            kind = job.kind.label
+            logger.error("could not convert the result of %s %r", kind, entry.name, exc_info=exc)
+            job.fail(f"Error in {kind} {entry.name}: could not convert its result: {exc}")
 
     def _fail(self, job: Job, entry: Entry, exc: BaseException) -> None:
-        if job.kind == "validate":
+        if job.kind == CallKind.VALIDATE:
             if isinstance(exc, McpError):
                 job.fail_protocol(exc.code, exc.message, exc.data)
             else:
@@ -237,7 +216,7 @@ class Pump:
             job.fail_protocol(exc.code, exc.message, exc.data)
             return
         if not isinstance(exc, McpError):
-            logger.error("%s %r raised %s", job.kind, entry.name, type(exc).__name__, exc_info=exc)
+            logger.error("%s %r raised %s", job.kind.label, entry.name, type(exc).__name__, exc_info=exc)
         if handler is None:
             _answer_failure(job, entry, exc)
             return
@@ -266,7 +245,7 @@ def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
         job.fail_protocol(exc.code, exc.message, exc.data)
         return
     detail = str(exc) or type(exc).__name__
-    job.fail(f"Error executing {job.kind} {entry.name}: {detail}")
+    job.fail(f"Error executing {job.kind.label} {entry.name}: {detail}")
 
 
 def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[Any]) -> None:
@@ -295,10 +274,58 @@ def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:
         )
     elif isinstance(outcome, str):
         job.fail(outcome)
-    elif job.kind == "tool":
+    elif job.kind == CallKind.TOOL:
         job.complete_raw(_results.tool_result(outcome, False))
     else:
         _answer_failure(job, entry, exc)
+
+
+# -- what each kind of call does ----------------------------------------------------------------
+def _finish_tool(job: Job, entry: Entry, value: Any) -> None:
+    if not job.complete(value):
+        result = _results.tool_result(value, entry.wraps)
+        if not entry.structured:
+            result.pop("structuredContent", None)
+        job.complete_raw(result)
+
+
+class _Kind(NamedTuple):
+    """How the pump calls a function of one kind, and how it answers with the return value."""
+
+    invoke: Callable[[Pump, Job, Entry], Any]
+    finish: Callable[[Job, Entry, Any], None]
+
+
+def _call_with_arguments(pump: Pump, job: Job, entry: Entry) -> Any:
+    return entry.fn(**pump._arguments(job, entry))
+
+
+_KINDS: dict[CallKind, _Kind] = {
+    CallKind.TOOL: _Kind(_call_with_arguments, _finish_tool),
+    CallKind.RESOURCE: _Kind(
+        _call_with_arguments,
+        lambda job, entry, value: job.complete_raw(
+            _results.resource_contents(value, job.uri, entry.mime_type)
+        ),
+    ),
+    CallKind.PROMPT: _Kind(
+        _call_with_arguments,
+        lambda job, entry, value: job.complete_raw(_results.prompt_result(value, entry.description)),
+    ),
+    CallKind.LIST: _Kind(
+        lambda pump, job, entry: entry.fn(),
+        lambda job, entry, value: job.complete_raw([_wire(item) for item in (value or [])]),
+    ),
+    CallKind.COMPLETE: _Kind(
+        lambda pump, job, entry: entry.fn(*completion_arguments(job.kwargs())),
+        lambda job, entry, value: job.complete_raw(_wire(value)),
+    ),
+    CallKind.VALIDATE: _Kind(
+        lambda pump, job, entry: entry.fn(job.request()),
+        lambda job, entry, value: job.complete_raw(None),
+    ),
+}
+"""The one dispatch table: every `CallKind` the core can queue, and what the pump does with it."""
 
 
 def _wire(item: Any) -> Any:

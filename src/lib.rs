@@ -8,6 +8,7 @@ mod handler;
 mod job;
 mod memory;
 mod queue;
+mod registration;
 mod runtime;
 mod server_core;
 mod sync_pool;

@@ -5,10 +5,10 @@ use crate::handler::{Entries, PyHandler};
 use crate::job::Job;
 use crate::memory::MemoryClient;
 use crate::queue::{Queue, Work};
+use crate::registration::{CacheHints, PromptRegistration, Registration, ResourceRegistration, ToolRegistration};
 use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
-    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, PromptSpec, RequestStateKeys, ResourceSpec, Server,
-    ServerConfig, TaskSupport, TemplateSpec, ToolSpec,
+    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, Server, ServerConfig,
 };
 use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -84,17 +84,10 @@ impl ServerCore {
         })
     }
 
-    /// Validates a definition into a catalog item under a fresh handle, then registers the Python
+    /// Builds a registration's catalog item under a fresh handle, then registers the Python
     /// function behind it and publishes the item (nothing is registered if the definition is bad).
-    fn add<S>(
-        &self,
-        what: &str,
-        definition_json: &str,
-        entry: Entry,
-        build: impl FnOnce(Value, u64) -> Result<S, String>,
-        insert: impl FnOnce(&mut Catalog, S),
-    ) -> PyResult<()> {
-        let definition = parse_json(what, definition_json)?;
+    fn add<S>(&self, what: &str, registration: Registration<S>, insert: impl FnOnce(&mut Catalog, S)) -> PyResult<()> {
+        let Registration { entry, definition, build } = registration;
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
         let spec = build(definition, handle).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))?;
         self.entries().insert(handle, entry);
@@ -110,13 +103,13 @@ impl ServerCore {
         removed
     }
 
-    fn cache_hints(&self, ttl: Option<u64>, scope: Option<&str>) -> PyResult<Option<(u64, CacheScope)>> {
+    /// A resource's own caching hints, completed from the server's (None: it has none).
+    fn cache_hints(&self, (ttl, scope): CacheHints) -> Option<(u64, CacheScope)> {
         if ttl.is_none() && scope.is_none() {
-            return Ok(None);
+            return None;
         }
         let config = self.server.config();
-        let scope = scope.map(cache_scope).transpose()?.unwrap_or(config.cache_scope);
-        Ok(Some((ttl.unwrap_or(config.cache_ttl_ms), scope)))
+        Some((ttl.unwrap_or(config.cache_ttl_ms), scope.unwrap_or(config.cache_scope)))
     }
 
     fn entries(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
@@ -187,48 +180,9 @@ impl ServerCore {
         Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
     }
 
-    /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`;
-    /// `wraps`: the output schema wraps results as `{"result": ...}`; `structured=False`: answer
-    /// with text only (no `structuredContent`). `task_support` ("optional" | "required" |
-    /// "forbidden") sets the definition's `execution.taskSupport` (else it is read from there);
-    /// `task_start="manual"`: a call that may become a task runs as a plain request until the
-    /// function calls `Job.start_task()`.
-    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, structured=true, drop_unknown=true,
-                        task_support=None, task_start="immediate"))]
-    #[allow(clippy::too_many_arguments)]
-    fn add_tool(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        wraps: bool,
-        structured: bool,
-        drop_unknown: bool,
-        task_support: Option<&str>,
-        task_start: &str,
-    ) -> PyResult<()> {
-        if let Some(s) = task_support {
-            if TaskSupport::parse(s).is_none() {
-                let why = format!("task_support must be 'optional', 'required' or 'forbidden', not {s:?}");
-                return Err(PyValueError::new_err(why));
-            }
-        }
-        let manual = match task_start {
-            "immediate" => false,
-            "manual" => true,
-            other => {
-                return Err(PyValueError::new_err(format!("task_start must be 'immediate' or 'manual', not {other:?}")))
-            }
-        };
-        let support = task_support.map(str::to_string);
-        let build = move |mut d: Value, h| {
-            if let Some(s) = support {
-                d["execution"]["taskSupport"] = Value::String(s);
-            }
-            ToolSpec::new(d, h, drop_unknown).map(|t| ToolSpec { task_manual_start: manual, ..t })
-        };
-        let entry = Entry { obj: entry, is_async, wraps, structured };
-        self.add("tool", definition_json, entry, build, Catalog::add_tool)
+    /// Registers (or replaces) a tool (`oxmcp._registration.ToolRegistration`).
+    fn add_tool(&self, spec: ToolRegistration<'_>) -> PyResult<()> {
+        self.add("tool", spec.read()?, Catalog::add_tool)
     }
 
     fn remove_tool(&self, name: &str) -> bool {
@@ -236,34 +190,14 @@ impl ServerCore {
         self.remove(handle, |c| c.remove_tool(name))
     }
 
-    /// Registers a resource; `cache_ttl_ms`/`cache_scope` override the server's caching hints for
-    /// its `resources/read` results.
-    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
-    fn add_resource(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        cache_ttl_ms: Option<u64>,
-        cache_scope: Option<&str>,
-    ) -> PyResult<()> {
-        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
-        let build = move |d, h| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s });
-        self.add("resource", definition_json, Entry::plain(entry, is_async), build, Catalog::add_resource)
+    /// Registers (or replaces) a resource (`oxmcp._registration.ResourceRegistration`).
+    fn add_resource(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
+        self.add("resource", spec.read_resource(|h| self.cache_hints(h))?, Catalog::add_resource)
     }
 
-    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
-    fn add_template(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        cache_ttl_ms: Option<u64>,
-        cache_scope: Option<&str>,
-    ) -> PyResult<()> {
-        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
-        let build = move |d, h| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s });
-        self.add("resource template", definition_json, Entry::plain(entry, is_async), build, Catalog::add_template)
+    /// Registers (or replaces) a resource template (`oxmcp._registration.TemplateRegistration`).
+    fn add_template(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
+        self.add("resource template", spec.read_template(|h| self.cache_hints(h))?, Catalog::add_template)
     }
 
     /// Removes a resource or resource template by its URI (template); returns whether it existed.
@@ -278,8 +212,9 @@ impl ServerCore {
         self.remove(handle, |c| c.remove_prompt(name))
     }
 
-    fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        self.add("prompt", definition_json, Entry::plain(entry, is_async), PromptSpec::new, Catalog::add_prompt)
+    /// Registers (or replaces) a prompt (`oxmcp._registration.PromptRegistration`).
+    fn add_prompt(&self, spec: PromptRegistration<'_>) -> PyResult<()> {
+        self.add("prompt", spec.read()?, Catalog::add_prompt)
     }
 
     /// Replaces the catalog's list of `kind` ("resources" or "prompts") with what `entry` returns.

@@ -3,6 +3,13 @@
 from collections.abc import Awaitable
 from typing import Any, ClassVar
 
+from oxmcp._registration import (
+    PromptRegistration,
+    ResourceRegistration,
+    TemplateRegistration,
+    ToolRegistration,
+)
+
 __version__: str
 
 class CallKind:
@@ -130,36 +137,12 @@ class ServerCore:
     ) -> None: ...
     @property
     def name(self) -> str: ...
-    def add_tool(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        wraps: bool = False,
-        structured: bool = True,
-        drop_unknown: bool = True,
-        task_support: str | None = None,
-        task_start: str = "immediate",
-    ) -> None: ...
+    def add_tool(self, spec: ToolRegistration) -> None: ...
     def remove_tool(self, name: str) -> bool: ...
-    def add_resource(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        cache_ttl_ms: int | None = None,
-        cache_scope: str | None = None,
-    ) -> None: ...
-    def add_template(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        cache_ttl_ms: int | None = None,
-        cache_scope: str | None = None,
-    ) -> None: ...
+    def add_resource(self, spec: ResourceRegistration) -> None: ...
+    def add_template(self, spec: TemplateRegistration) -> None: ...
     def remove_resource(self, uri: str) -> bool: ...
-    def add_prompt(self, definition_json: str, entry: Any, is_async: bool) -> None: ...
+    def add_prompt(self, spec: PromptRegistration) -> None: ...
     def remove_prompt(self, name: str) -> bool: ...
     def set_completion(self, entry: Any = None, is_async: bool = True) -> None: ...
     def match_resource(self, uri: str) -> tuple[str, dict[str, Any]] | None: ...

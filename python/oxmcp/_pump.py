@@ -18,12 +18,12 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from oxmcp import _results
 from oxmcp._completion import completion_arguments
 from oxmcp._core import CallKind
+from oxmcp._registration import Entry, call_arguments
 from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
@@ -31,42 +31,11 @@ if TYPE_CHECKING:
     from oxmcp._core import Job
     from oxmcp.server.mcp_server import McpServer
 
+__all__ = ["Entry", "Pump", "call_arguments"]  # Entry, call_arguments: their old path
+
 logger = logging.getLogger("oxmcp.server")
 
 _CoroutineType = types.CoroutineType
-
-
-@dataclass(slots=True, eq=False)
-class Entry:
-    """What the pump needs to call one registered function."""
-
-    kind: str  # "tool" | "resource" | "prompt" | "list" | "validate" | "complete"
-    name: str
-    fn: Callable[..., Any]
-    is_async: bool
-    converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
-    context_param: str | None = None
-    wraps: bool = False
-    structured: bool = True
-    output_schema: dict[str, Any] | None = None
-    mime_type: str | None = None
-    description: str | None = None
-    # Hand-written input schema: only these arguments reach the function (None: all of them).
-    accepts: frozenset[str] | None = None
-
-
-def call_arguments(entry: Entry, kwargs: dict[str, Any], context: Context | None) -> dict[str, Any]:
-    """The keyword arguments of a call from validated JSON arguments (taken over, not copied): only
-    those the function accepts, converted to the annotated types, plus its `Context`."""
-    if entry.accepts is not None:
-        kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
-    if entry.converters:
-        for name, convert in entry.converters.items():
-            if name in kwargs:
-                kwargs[name] = convert(kwargs[name])
-    if entry.context_param is not None:
-        kwargs[entry.context_param] = context
-    return kwargs
 
 
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).

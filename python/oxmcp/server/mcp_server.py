@@ -13,6 +13,12 @@ from typing import Any, Literal, TypeVar, overload
 
 from oxmcp import _core, _results, schema
 from oxmcp._pump import Entry, Pump, call_arguments
+from oxmcp._registration import (
+    PromptRegistration,
+    ResourceRegistration,
+    TemplateRegistration,
+    ToolRegistration,
+)
 from oxmcp.exceptions import ErrorCode, McpError
 from oxmcp.types import _resource_contents
 
@@ -44,8 +50,8 @@ def _wire(value: Any) -> Any:
     return to_dict() if callable(to_dict) else value
 
 
-def _definition(**fields: Any) -> str:
-    return json.dumps({k: _wire(v) for k, v in fields.items() if v is not None}, ensure_ascii=False)
+def _definition(**fields: Any) -> dict[str, Any]:
+    return {k: _wire(v) for k, v in fields.items() if v is not None}
 
 
 class McpServer:
@@ -137,9 +143,7 @@ class McpServer:
         self._error_handler: _ErrorHandler | None = None
         if type(self).validate_request is not McpServer.validate_request:
             hook = self.validate_request
-            self._core.set_validator(
-                Entry("validate", "validate_request", hook, _is_async(hook)), _is_async(hook)
-            )
+            self._core.set_validator(Entry("validate_request", hook, _is_async(hook)), _is_async(hook))
 
     # -- hooks -----------------------------------------------------------------------------------
     async def validate_request(self, request: dict[str, Any]) -> None:
@@ -246,9 +250,6 @@ class McpServer:
     ) -> None:
         """Registers (or replaces) a tool, like ``@server.tool(...)``. At runtime, clients that
         listen are told the tool list changed."""
-        task_support = _task_support(task)
-        if task_start not in ("immediate", "manual"):
-            raise ValueError(f"task_start must be 'immediate' or 'manual', not {task_start!r}")
         spec = schema.analyze_function(fn, kind="tool")
         if input_schema is not None and (
             not isinstance(input_schema, dict) or input_schema.get("type") != "object"
@@ -262,7 +263,6 @@ class McpServer:
         if structured_output is False:
             out_schema, wraps = None, False
         entry = Entry(
-            "tool",
             tool_name,
             fn,
             _is_async(fn),
@@ -283,18 +283,16 @@ class McpServer:
             outputSchema=out_schema,
             annotations=annotations,
             icons=icons,
-            execution={"taskSupport": task_support} if task_support else None,
             _meta=meta,
         )
         self._core.add_tool(
-            definition,
-            entry,
-            entry.is_async,
-            wraps,
-            entry.structured,
-            drop_unknown=input_schema is None,
-            task_support=task_support,
-            task_start=task_start,
+            ToolRegistration(
+                definition=definition,
+                entry=entry,
+                drop_unknown=input_schema is None,
+                task=task,
+                task_start=task_start,
+            )
         )
         self._tools[tool_name] = entry
 
@@ -370,7 +368,6 @@ class McpServer:
         desc = description or spec.description
         variables = _template_variables(uri)
         entry = Entry(
-            "resource",
             res_name,
             fn,
             _is_async(fn),
@@ -391,7 +388,12 @@ class McpServer:
         if variables:
             _check_template_params(uri, variables, spec)
             self._core.add_template(
-                _definition(uriTemplate=uri, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
+                TemplateRegistration(
+                    definition=_definition(uriTemplate=uri, **common),
+                    entry=entry,
+                    cache_ttl_ms=cache_ttl_ms,
+                    cache_scope=cache_scope,
+                )
             )
         else:
             required = spec.input_schema.get("required") or []
@@ -401,7 +403,12 @@ class McpServer:
                     "URI has no {variables} to fill them"
                 )
             self._core.add_resource(
-                _definition(uri=uri, size=size, **common), entry, entry.is_async, cache_ttl_ms, cache_scope
+                ResourceRegistration(
+                    definition=_definition(uri=uri, size=size, **common),
+                    entry=entry,
+                    cache_ttl_ms=cache_ttl_ms,
+                    cache_scope=cache_scope,
+                )
             )
         self._resources[uri] = entry
 
@@ -435,7 +442,7 @@ class McpServer:
 
     def _list_override(self, kind: str) -> Callable[[F], F]:
         def register(fn: F) -> F:
-            entry = Entry("list", fn.__name__, fn, _is_async(fn))
+            entry = Entry(fn.__name__, fn, _is_async(fn))
             self._core.set_list_override(kind, entry, entry.is_async)
             return fn
 
@@ -489,7 +496,6 @@ class McpServer:
         prompt_name = name or spec.name
         desc = description or spec.description
         entry = Entry(
-            "prompt",
             prompt_name,
             fn,
             _is_async(fn),
@@ -505,7 +511,7 @@ class McpServer:
             icons=icons,
             _meta=meta,
         )
-        self._core.add_prompt(definition, entry, entry.is_async)
+        self._core.add_prompt(PromptRegistration(definition=definition, entry=entry))
         self._prompts[prompt_name] = entry
 
     def remove_prompt(self, name: str) -> bool:
@@ -536,7 +542,7 @@ class McpServer:
         """
 
         def register(fn: F) -> F:
-            entry = Entry("complete", fn.__name__, fn, _is_async(fn))
+            entry = Entry(fn.__name__, fn, _is_async(fn))
             self._completion = entry
             self._core.set_completion(entry, entry.is_async)
             return fn
@@ -683,17 +689,6 @@ class McpServer:
             f"{type(self).__name__}(name={self.name!r}, tools={len(self._tools)}, "
             f"resources={len(self._resources)}, prompts={len(self._prompts)})"
         )
-
-
-def _task_support(task: bool | str) -> str | None:
-    """``execution.taskSupport`` for ``@server.tool(task=...)``."""
-    if task is True:
-        return "optional"
-    if task is False or task is None:
-        return None
-    if task in ("optional", "required"):
-        return str(task)
-    raise ValueError(f"task must be True, False, 'optional' or 'required', not {task!r}")
 
 
 def _state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:

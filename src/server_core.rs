@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
 
-#[pyclass(frozen, module = "oxmcp._core", name = "ServerCore")]
+#[pyclass(frozen, weakref, module = "oxmcp._core", name = "ServerCore")]
 pub struct ServerCore {
     pub(crate) server: Server,
     pub(crate) handler: Arc<PyHandler>,
@@ -119,9 +119,8 @@ impl ServerCore {
 
 #[pymethods]
 impl ServerCore {
-    /// `runner` is the pump: an object with `run_sync(job)` for sync functions.
     #[new]
-    #[pyo3(signature = (name, version, runner, *, instructions=None, title=None, description=None, website_url=None,
+    #[pyo3(signature = (name, version, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
                         cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0,
                         task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5))]
@@ -129,7 +128,6 @@ impl ServerCore {
     fn new(
         name: String,
         version: String,
-        runner: Py<PyAny>,
         instructions: Option<String>,
         title: Option<String>,
         description: Option<String>,
@@ -174,10 +172,19 @@ impl ServerCore {
         config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
         config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
         let queue = Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let sync_pool = SyncPool::new(runner, sync_workers, queue.clone());
+        let sync_pool = SyncPool::new(sync_workers, queue.clone());
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), queue, sync_pool });
         let server = Server::new(config, handler.clone());
         Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
+    }
+
+    /// Sets the pump: the object whose `run_sync(job)` runs sync functions (once per core).
+    fn set_runner(&self, runner: Py<PyAny>) -> PyResult<()> {
+        if self.handler.sync_pool.set_runner(runner) {
+            Ok(())
+        } else {
+            Err(pyo3::exceptions::PyRuntimeError::new_err("this ServerCore already has a runner"))
+        }
     }
 
     /// Registers (or replaces) a tool (`oxmcp._registration.ToolRegistration`).

@@ -5,20 +5,26 @@ use crate::call::JobData;
 use crate::job::Job;
 use crate::queue::Queue;
 use pyo3::prelude::*;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
 pub struct SyncPool {
     limit: Arc<Semaphore>,
-    /// The Python object whose `run_sync(job)` runs sync functions (the pump).
-    runner: Arc<Py<PyAny>>,
+    /// The Python object whose `run_sync(job)` runs sync functions (the pump), set once by
+    /// `ServerCore.set_runner`: the pump is made after the core it drains.
+    runner: Arc<OnceLock<Py<PyAny>>>,
     /// Given to each `Job`, for the awaitables it returns (`Job.request_client`).
     queue: Arc<Queue>,
 }
 
 impl SyncPool {
-    pub fn new(runner: Py<PyAny>, workers: usize, queue: Arc<Queue>) -> Self {
-        SyncPool { limit: Arc::new(Semaphore::new(workers.max(1))), runner: Arc::new(runner), queue }
+    pub fn new(workers: usize, queue: Arc<Queue>) -> Self {
+        SyncPool { limit: Arc::new(Semaphore::new(workers.max(1))), runner: Arc::new(OnceLock::new()), queue }
+    }
+
+    /// Sets the runner; false when one is already set.
+    pub fn set_runner(&self, runner: Py<PyAny>) -> bool {
+        self.runner.set(runner).is_ok()
     }
 
     /// Runs a sync function on the blocking pool.
@@ -47,9 +53,13 @@ impl SyncPool {
     }
 }
 
-fn call_runner(runner: &Py<PyAny>, queue: Arc<Queue>, data: JobData) {
+fn call_runner(runner: &OnceLock<Py<PyAny>>, queue: Arc<Queue>, data: JobData) {
     // try_attach: at interpreter shutdown the job is simply dropped (its Reply answers).
     Python::try_attach(|py| {
+        let Some(runner) = runner.get() else {
+            tracing::error!(target: "oxmcp.executor", "a sync function was called before the pump was set");
+            return;
+        };
         let result = Py::new(py, Job::new(data, queue)).and_then(|job| runner.call_method1(py, "run_sync", (job,)));
         if let Err(e) = result {
             // The runner answers every job itself; reaching here is a bug in the pump.

@@ -117,7 +117,6 @@ class ServerCore:
         self,
         name: str,
         version: str,
-        runner: Any,
         *,
         instructions: str | None = None,
         title: str | None = None,
@@ -137,6 +136,8 @@ class ServerCore:
     ) -> None: ...
     @property
     def name(self) -> str: ...
+    def set_runner(self, runner: Any) -> None:
+        """The pump: its ``run_sync(job)`` runs sync functions (set once)."""
     def add_tool(self, spec: ToolRegistration) -> None: ...
     def remove_tool(self, name: str) -> bool: ...
     def add_resource(self, spec: ResourceRegistration) -> None: ...

@@ -18,7 +18,7 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from oxmcp import _results
 from oxmcp._completion import completion_arguments
@@ -28,14 +28,38 @@ from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
 if TYPE_CHECKING:
-    from oxmcp._core import Job
-    from oxmcp.server.mcp_server import McpServer
+    from oxmcp._core import Job, ServerCore
 
-__all__ = ["Entry", "Pump", "call_arguments"]  # Entry, call_arguments: their old path
+__all__ = ["Entry", "ErrorHook", "Pump", "PumpHost", "call_arguments"]  # Entry, call_arguments: old path
 
 logger = logging.getLogger("oxmcp.server")
 
 _CoroutineType = types.CoroutineType
+
+
+class ErrorHook(Protocol):
+    """A registered error handler (``@server.error_handler``)."""
+
+    @property
+    def fn(self) -> Callable[[BaseException], Any]: ...
+    @property
+    def mcp_errors(self) -> bool:
+        """`McpError`s go through it too (else they are answered as they are)."""
+        ...
+
+
+class PumpHost(Protocol):
+    """What the pump needs from the server it runs calls for (`McpServer` is one). The pump holds
+    it by weak reference and hands it to each `Context`."""
+
+    @property
+    def error_hook(self) -> ErrorHook | None:
+        """The registered error handler, if any."""
+        ...
+
+    async def read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
+        """`Context.read_resource`: runs the host's own resource function for ``uri``."""
+        ...
 
 
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
@@ -43,19 +67,29 @@ _EAGER_START = sys.version_info >= (3, 12)
 
 
 class Pump:
-    """Runs jobs for one server on the loop it is attached to (see the module docs)."""
+    """Runs jobs for one server on the loop it is attached to (see the module docs).
 
-    def __init__(self, server: McpServer) -> None:
-        self._server_ref = weakref.ref(server)
+    Becomes ``core``'s runner of sync functions. Holds the core and the host by weak reference:
+    the core holds the pump, and the host holds both.
+    """
+
+    def __init__(self, core: ServerCore, host: PumpHost) -> None:
+        self._core_ref = weakref.ref(core)
+        self._host_ref = weakref.ref(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[int, asyncio.Task[Any]] = {}
+        core.set_runner(self)
 
     @property
-    def _core(self) -> Any:
-        server = self._server_ref()
-        if server is None:
+    def _core(self) -> ServerCore:
+        core = self._core_ref()
+        if core is None:
             raise RuntimeError("the server was garbage-collected")
-        return server._core
+        return core
+
+    def _error_hook(self) -> ErrorHook | None:
+        host = self._host_ref()
+        return host.error_hook if host is not None else None
 
     # -- attaching to a loop ------------------------------------------------------------------
     def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -97,7 +131,7 @@ class Pump:
                 logger.exception("oxmcp: failed to run a queued call")
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
-        context = Context(job, self._server_ref()) if entry.context_param is not None else None
+        context = Context(job, self._host_ref()) if entry.context_param is not None else None  # type: ignore[arg-type]
         return call_arguments(entry, job.kwargs(), context)
 
     def _invoke(self, job: Job, entry: Entry) -> Any:
@@ -151,14 +185,8 @@ class Pump:
         except InputRequired as exc:
             _ask_for_input(job, exc)
         except BaseException as exc:  # noqa: BLE001
-            server = self._server_ref()
             loop = self._loop
-            if (
-                server is not None
-                and server._error_handler is not None
-                and loop is not None
-                and not loop.is_closed()
-            ):
+            if self._error_hook() is not None and loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self._fail, job, entry, exc)
             else:
                 self._fail(job, entry, exc)
@@ -179,8 +207,7 @@ class Pump:
             else:
                 job.fail(str(exc) or type(exc).__name__)  # the core marks it as a validate_request rejection
             return
-        server = self._server_ref()
-        handler = server._error_handler if server is not None else None
+        handler = self._error_hook()
         if isinstance(exc, McpError) and not (handler is not None and handler.mcp_errors):
             job.fail_protocol(exc.code, exc.message, exc.data)
             return

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from oxmcp.context import Context
+from typing import Any, Literal
 
 __all__ = [
     "Entry",
@@ -52,9 +49,10 @@ class Entry:
     accepts: frozenset[str] | None = None
 
 
-def call_arguments(entry: Entry, kwargs: dict[str, Any], context: Context | None) -> dict[str, Any]:
+def call_arguments(entry: Entry, kwargs: dict[str, Any], context: Any) -> dict[str, Any]:
     """The keyword arguments of a call from validated JSON arguments (taken over, not copied): only
-    those the function accepts, converted to the annotated types, plus its `Context`."""
+    those the function accepts, converted to the annotated types, plus its `Context` (``context``;
+    typed loosely so that this record does not depend on the module of the request's context)."""
     if entry.accepts is not None:
         kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
     if entry.converters:

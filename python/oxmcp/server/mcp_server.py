@@ -113,11 +113,9 @@ class McpServer:
         self.name = name
         self.version = version
         self.instructions = instructions
-        self._pump = Pump(self)
         self._core = _core.ServerCore(
             name,
             version,
-            self._pump,
             instructions=instructions,
             title=title,
             description=description,
@@ -133,6 +131,7 @@ class McpServer:
             task_ttl_s=float(task_ttl),
             max_tasks=max_tasks,
         )
+        self._pump = Pump(self._core, self)
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
         self.url: str | None = None
         """The HTTP endpoint's URL while `run_http` serves."""
@@ -435,6 +434,9 @@ class McpServer:
         if inspect.isawaitable(value):
             value = await value
         return [_resource_contents(c) for c in _results.resource_contents(value, uri, entry.mime_type)]
+
+    error_hook = property(lambda self: self._error_handler)  # PumpHost
+    read_own_resource = _read_own_resource  # PumpHost
 
     def list_resources(self) -> Callable[[F], F]:
         """Overrides ``resources/list``: the function returns `Resource` objects (or dicts)."""

@@ -4,11 +4,12 @@
 use crate::call::{CallKind, Entry, JobData, JobReply};
 use crate::convert;
 use crate::queue::Queue;
+use crate::tool_result::{self, ShapeError};
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{
     CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, RequestContext, ResourceOutput, ToolOutput,
 };
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
@@ -64,18 +65,6 @@ impl Job {
     #[getter]
     fn entry(&self, py: Python<'_>) -> Py<PyAny> {
         self.entry.obj.clone_ref(py)
-    }
-    #[getter]
-    fn is_async(&self) -> bool {
-        self.entry.is_async
-    }
-    #[getter]
-    fn wraps(&self) -> bool {
-        self.entry.wraps
-    }
-    #[getter]
-    fn structured(&self) -> bool {
-        self.entry.structured
     }
     /// The URI being read (resources).
     #[getter]
@@ -247,19 +236,27 @@ impl Job {
         Ok(d)
     }
 
-    /// Answers a tool job from the function's return value if it is a plain type; returns False
-    /// (and answers nothing) otherwise, so the caller converts it with `_results.tool_result`.
-    fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    /// Answers a tool call with the function's return value, shaped into a `CallToolResult` here
+    /// (`tool_result.rs`). Raises when the value cannot be converted (the job stays unanswered, so
+    /// the caller can answer with the error), except when the converted value is not JSON: then
+    /// the job is answered with that failure and RuntimeError is raised.
+    fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         if self.kind != CallKind::Tool {
-            return Ok(false);
+            return Err(PyTypeError::new_err("complete answers tool calls; use complete_raw"));
         }
-        let Some(out) = convert::tool_output_fast(value, self.entry.wraps, self.entry.structured)? else {
-            return Ok(false);
+        let out = match tool_result::shape(value, self.entry.wraps, self.entry.structured) {
+            Ok(out) => out,
+            Err(ShapeError::Python(e)) => return Err(e),
+            Err(ShapeError::NotJson(e)) => {
+                let msg = format!("could not serialise the result as JSON: {e}");
+                self.fail(msg.clone());
+                return Err(PyRuntimeError::new_err(msg));
+            }
         };
         if let Some(JobReply::Tool(r)) = self.take_reply() {
             r.ok(out);
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Answers with the protocol JSON for this kind: a CallToolResult dict (tool), a list of

@@ -12,6 +12,7 @@ mod registration;
 mod runtime;
 mod server_core;
 mod sync_pool;
+mod tool_result;
 
 use pyo3::prelude::*;
 
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<asgi::HttpApp>()?;
     m.add_class::<asgi::HttpResponse>()?;
     m.add_function(wrap_pyfunction!(asgi::http_app, m)?)?;
+    m.add_function(wrap_pyfunction!(tool_result::tool_result, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -277,14 +277,6 @@ def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:
 
 
 # -- what each kind of call does ----------------------------------------------------------------
-def _finish_tool(job: Job, entry: Entry, value: Any) -> None:
-    if not job.complete(value):
-        result = _results.tool_result(value, entry.wraps)
-        if not entry.structured:
-            result.pop("structuredContent", None)
-        job.complete_raw(result)
-
-
 class _Kind(NamedTuple):
     """How the pump calls a function of one kind, and how it answers with the return value."""
 
@@ -297,7 +289,9 @@ def _call_with_arguments(pump: Pump, job: Job, entry: Entry) -> Any:
 
 
 _KINDS: dict[CallKind, _Kind] = {
-    CallKind.TOOL: _Kind(_call_with_arguments, _finish_tool),
+    # Rust shapes a tool's value into its CallToolResult (asking `_results.tool_parts` when it
+    # is not plain JSON).
+    CallKind.TOOL: _Kind(_call_with_arguments, lambda job, entry, value: job.complete(value)),
     CallKind.RESOURCE: _Kind(
         _call_with_arguments,
         lambda job, entry, value: job.complete_raw(

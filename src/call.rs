@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// A registered Python function and what Rust needs to know about it.
+/// A registered Python function, Rust's side: a handle to its Python record
+/// (`oxmcp._registration.Entry`, given back to the pump as `Job.entry`), and the facts the hot
+/// path needs without asking Python, read from that record once (`registration::entry`).
 pub struct Entry {
     pub obj: Py<PyAny>,
     pub is_async: bool,
@@ -21,7 +23,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// A non-tool function (resource, prompt, list, validator).
+    /// A hook that is not a catalog item (list override, validator, completion).
     pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
         Entry { obj, is_async, wraps: false, structured: false }
     }

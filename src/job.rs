@@ -61,7 +61,8 @@ impl Job {
     fn kind(&self) -> CallKind {
         self.kind
     }
-    /// The registration record passed to `ServerCore.add_*`.
+    /// The Python record of the function (`oxmcp._registration.Entry`; for hooks, the object given
+    /// to `ServerCore.set_*`).
     #[getter]
     fn entry(&self, py: Python<'_>) -> Py<PyAny> {
         self.entry.obj.clone_ref(py)

@@ -4,7 +4,7 @@
 
 use crate::call::Entry;
 use crate::convert;
-use oxmcp_core::server::{CacheScope, PromptSpec, ResourceSpec, TemplateSpec, ToolSpec};
+use oxmcp_core::server::{CacheScope, PromptSpec, ToolSpec};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
@@ -71,7 +71,13 @@ impl ToolRegistration<'_> {
 }
 
 impl ResourceRegistration<'_> {
-    fn parts(self) -> PyResult<(Entry, Value, CacheHints)> {
+    /// `hints` completes the resource's own caching hints (see `ServerCore`); `build` makes the
+    /// catalog item (a resource or a template) with them.
+    pub fn read<S: 'static>(
+        self,
+        hints: impl FnOnce(CacheHints) -> Option<(u64, CacheScope)>,
+        build: fn(Value, u64, Option<(u64, CacheScope)>) -> Result<S, String>,
+    ) -> PyResult<Registration<S>> {
         let scope = match &self.cache_scope {
             None => None,
             Some(s) => Some(match s.extract::<&str>() {
@@ -80,28 +86,12 @@ impl ResourceRegistration<'_> {
                 _ => return Err(bad("cache_scope", "'public' or 'private'", s)),
             }),
         };
-        Ok((entry(&self.entry)?, definition(&self.definition)?, (self.cache_ttl_ms, scope)))
-    }
-
-    /// `hints` turns the resource's own caching hints into the ones it keeps (see `ServerCore`).
-    pub fn read_resource(
-        self,
-        hints: impl FnOnce(CacheHints) -> Option<(u64, CacheScope)>,
-    ) -> PyResult<Registration<ResourceSpec>> {
-        let (entry, definition, cache) = self.parts()?;
-        let cache = hints(cache);
-        let build = move |d, h| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s });
-        Ok(Registration { entry, definition, build: Box::new(build) })
-    }
-
-    pub fn read_template(
-        self,
-        hints: impl FnOnce(CacheHints) -> Option<(u64, CacheScope)>,
-    ) -> PyResult<Registration<TemplateSpec>> {
-        let (entry, definition, cache) = self.parts()?;
-        let cache = hints(cache);
-        let build = move |d, h| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s });
-        Ok(Registration { entry, definition, build: Box::new(build) })
+        let cache = hints((self.cache_ttl_ms, scope));
+        Ok(Registration {
+            entry: entry(&self.entry)?,
+            definition: definition(&self.definition)?,
+            build: Box::new(move |d, h| build(d, h, cache)),
+        })
     }
 }
 

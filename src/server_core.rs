@@ -8,7 +8,8 @@ use crate::queue::{Queue, Work};
 use crate::registration::{CacheHints, PromptRegistration, Registration, ResourceRegistration, ToolRegistration};
 use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
-    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, Server, ServerConfig,
+    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, ResourceSpec, Server, ServerConfig,
+    TemplateSpec,
 };
 use oxmcp_core::transport::{serve_std_listener, HttpOptions, Stdio, StdioOptions, Transport};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -199,12 +200,20 @@ impl ServerCore {
 
     /// Registers (or replaces) a resource (`oxmcp._registration.ResourceRegistration`).
     fn add_resource(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
-        self.add("resource", spec.read_resource(|h| self.cache_hints(h))?, Catalog::add_resource)
+        let registration = spec.read(
+            |h| self.cache_hints(h),
+            |d, h, cache| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s }),
+        )?;
+        self.add("resource", registration, Catalog::add_resource)
     }
 
     /// Registers (or replaces) a resource template (`oxmcp._registration.TemplateRegistration`).
     fn add_template(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
-        self.add("resource template", spec.read_template(|h| self.cache_hints(h))?, Catalog::add_template)
+        let registration = spec.read(
+            |h| self.cache_hints(h),
+            |d, h, cache| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s }),
+        )?;
+        self.add("resource template", registration, Catalog::add_template)
     }
 
     /// Removes a resource or resource template by its URI (template); returns whether it existed.

@@ -50,17 +50,19 @@ def _core_with_pump() -> tuple[_core.ServerCore, Pump, _Host]:
 # --- CallKind --------------------------------------------------------------------------------------
 
 
+KINDS = [
+    CallKind.TOOL,
+    CallKind.RESOURCE,
+    CallKind.PROMPT,
+    CallKind.LIST,
+    CallKind.VALIDATE,
+    CallKind.COMPLETE,
+]
+
+
 def test_call_kinds_are_distinct_hashable_and_labelled() -> None:
-    kinds = [
-        CallKind.TOOL,
-        CallKind.RESOURCE,
-        CallKind.PROMPT,
-        CallKind.LIST,
-        CallKind.VALIDATE,
-        CallKind.COMPLETE,
-    ]
-    assert len(set(kinds)) == 6
-    assert [k.label for k in kinds] == ["tool", "resource", "prompt", "list", "validate", "complete"]
+    assert len(set(KINDS)) == 6
+    assert [k.label for k in KINDS] == ["tool", "resource", "prompt", "list", "validate", "complete"]
     assert str(CallKind.TOOL) == "tool"
     assert CallKind.TOOL == CallKind.TOOL and CallKind.TOOL != CallKind.PROMPT
 
@@ -68,14 +70,7 @@ def test_call_kinds_are_distinct_hashable_and_labelled() -> None:
 def test_the_pump_dispatches_every_kind() -> None:
     from oxmcp import _pump
 
-    assert set(_pump._KINDS) == {
-        CallKind.TOOL,
-        CallKind.RESOURCE,
-        CallKind.PROMPT,
-        CallKind.LIST,
-        CallKind.VALIDATE,
-        CallKind.COMPLETE,
-    }
+    assert set(_pump._KINDS) == set(KINDS)
 
 
 # --- registration records ----------------------------------------------------------------------------

@@ -91,14 +91,9 @@ class ResourceRegistration:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TemplateRegistration:
+class TemplateRegistration(ResourceRegistration):
     """`ServerCore.add_template`: ``definition`` is the ResourceTemplate object of
     ``resources/templates/list``; caching hints as for a resource."""
-
-    definition: dict[str, Any]
-    entry: Entry
-    cache_ttl_ms: int | None = None
-    cache_scope: Literal["public", "private"] | str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -47,6 +47,9 @@ pub struct Registration<S> {
 /// The caching hints a resource asks for: `(ttl, scope)`, each `None` for "the server's".
 pub type CacheHints = (Option<u64>, Option<CacheScope>);
 
+/// The caching hints a resource keeps: `(ttl, scope)`, or `None` for the server's.
+pub type Cache = Option<(u64, CacheScope)>;
+
 impl ToolRegistration<'_> {
     pub fn read(self) -> PyResult<Registration<ToolSpec>> {
         let support = task_support(&self.task)?;
@@ -75,8 +78,8 @@ impl ResourceRegistration<'_> {
     /// catalog item (a resource or a template) with them.
     pub fn read<S: 'static>(
         self,
-        hints: impl FnOnce(CacheHints) -> Option<(u64, CacheScope)>,
-        build: fn(Value, u64, Option<(u64, CacheScope)>) -> Result<S, String>,
+        hints: impl FnOnce(CacheHints) -> Cache,
+        build: fn(Value, u64, Cache) -> Result<S, String>,
     ) -> PyResult<Registration<S>> {
         let scope = match &self.cache_scope {
             None => None,

@@ -79,8 +79,8 @@ impl HttpApp {
             .map_err(|e| PyValueError::new_err(format!("invalid request: {e}")))?;
         let app = self.app.clone();
         let core = self.core.clone_ref(py);
-        let executor = self.core.get().handler.executor.clone();
-        spawn_awaitable(py, &executor, async move {
+        let queue = self.core.get().handler.queue.clone();
+        spawn_awaitable(py, &queue, async move {
             let response = app.handle(request).await;
             let (parts, body) = response.into_parts();
             let headers = parts
@@ -98,8 +98,8 @@ impl HttpResponse {
     /// The next chunk of the body (bytes), or None at its end.
     fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let body = self.body.clone();
-        let executor = self.core.get().handler.executor.clone();
-        spawn_awaitable(py, &executor, async move {
+        let queue = self.core.get().handler.queue.clone();
+        spawn_awaitable(py, &queue, async move {
             let mut slot = body.lock().await;
             loop {
                 let Some(b) = slot.as_mut() else { return Ok(None) };

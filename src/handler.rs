@@ -1,7 +1,8 @@
 //! `PyHandler`: the core's `Handler` implemented by calling registered Python functions.
 
-use crate::executor::{Executor, Work};
-use crate::job::{Entry, JobData, JobReply};
+use crate::call::{Entry, JobData, JobReply};
+use crate::queue::{Queue, Work};
+use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
     CompletionOutput, CompletionRef, CompletionRequest, Handler, ListKind, ListOutput, PromptGet, PromptOutput, Reply,
     RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ResourceTarget, ToolCall, ToolOutput,
@@ -43,7 +44,8 @@ impl Entries {
 
 pub struct PyHandler {
     pub entries: RwLock<Entries>,
-    pub executor: Arc<Executor>,
+    pub queue: Arc<Queue>,
+    pub sync_pool: SyncPool,
 }
 
 impl PyHandler {
@@ -61,11 +63,11 @@ impl PyHandler {
             // Hook first, then queue: once queued, the job may finish and the request move on
             // (validate_request -> the tool) on the loop thread, whose hook must win over ours.
             let id = data.id;
-            let executor = self.executor.clone();
-            data.ctx.cancellation.on_cancel(move || executor.push(Work::Cancel(id)));
-            self.executor.push(Work::Run(data));
+            let queue = self.queue.clone();
+            data.ctx.cancellation.on_cancel(move || queue.push(Work::Cancel(id)));
+            self.queue.push(Work::Run(data));
         } else {
-            self.executor.run_sync(data);
+            self.sync_pool.run(data);
         }
     }
 }

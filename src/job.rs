@@ -1,105 +1,36 @@
 //! One call of a Python function, as the pump sees it: the function's registration record, its
 //! arguments, facts about the request, and the reply to complete.
 
+use crate::call::{CallKind, Entry, JobData, JobReply};
 use crate::convert;
-use crate::executor::Executor;
+use crate::queue::Queue;
+use crate::tool_result::{self, ShapeError};
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{
-    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, Reply, RequestContext, ResourceOutput,
-    ToolOutput,
+    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, RequestContext, ResourceOutput, ToolOutput,
 };
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{Map, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// A registered Python function and what Rust needs to know about it.
-pub struct Entry {
-    pub obj: Py<PyAny>,
-    pub is_async: bool,
-    /// The tool's output schema wraps results as `{"result": ...}`.
-    pub wraps: bool,
-    /// Send `structuredContent` (tools); false answers with text only.
-    pub structured: bool,
-}
-
-impl Entry {
-    /// A non-tool function (resource, prompt, list, validator).
-    pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
-        Entry { obj, is_async, wraps: false, structured: false }
-    }
-}
-
-pub enum JobReply {
-    Tool(Reply<ToolOutput>),
-    Resource(Reply<ResourceOutput>),
-    Prompt(Reply<PromptOutput>),
-    List(Reply<ListOutput>),
-    Validate(Reply<()>),
-    Complete(Reply<CompletionOutput>),
-}
-
-impl JobReply {
-    fn kind(&self) -> &'static str {
-        match self {
-            JobReply::Tool(_) => "tool",
-            JobReply::Resource(_) => "resource",
-            JobReply::Prompt(_) => "prompt",
-            JobReply::List(_) => "list",
-            JobReply::Validate(_) => "validate",
-            JobReply::Complete(_) => "complete",
-        }
-    }
-
-    fn fail(self, err: HandlerError) {
-        match self {
-            JobReply::Tool(r) => r.send(Err(err)),
-            JobReply::Resource(r) => r.send(Err(err)),
-            JobReply::Prompt(r) => r.send(Err(err)),
-            JobReply::List(r) => r.send(Err(err)),
-            JobReply::Validate(r) => r.send(Err(err)),
-            JobReply::Complete(r) => r.send(Err(err)),
-        }
-    }
-}
-
-pub struct JobData {
-    pub id: u64,
-    pub entry: Arc<Entry>,
-    pub args: Map<String, Value>,
-    pub reply: JobReply,
-    pub ctx: RequestContext,
-    pub uri: Option<String>,
-    /// The request's params (for `validate_request`).
-    pub params: Option<Value>,
-}
-
-static NEXT_JOB: AtomicU64 = AtomicU64::new(1);
-
-impl JobData {
-    pub fn new(entry: Arc<Entry>, args: Map<String, Value>, reply: JobReply, ctx: RequestContext) -> Self {
-        JobData { id: NEXT_JOB.fetch_add(1, Ordering::Relaxed), entry, args, reply, ctx, uri: None, params: None }
-    }
-}
 
 /// A call for the Python side to run (see `oxmcp/_pump.py`).
 #[pyclass(frozen, module = "oxmcp._core", name = "Job")]
 pub struct Job {
     id: u64,
-    kind: &'static str,
+    kind: CallKind,
     entry: Arc<Entry>,
     args: Mutex<Option<Map<String, Value>>>,
     reply: Mutex<Option<JobReply>>,
     ctx: RequestContext,
     uri: Option<String>,
     params: Option<Value>,
-    executor: Arc<Executor>,
+    queue: Arc<Queue>,
 }
 
 impl Job {
-    pub fn new(data: JobData, executor: Arc<Executor>) -> Self {
+    pub fn new(data: JobData, queue: Arc<Queue>) -> Self {
         Job {
             id: data.id,
             kind: data.reply.kind(),
@@ -109,7 +40,7 @@ impl Job {
             ctx: data.ctx,
             uri: data.uri,
             params: data.params,
-            executor,
+            queue,
         }
     }
 
@@ -125,27 +56,16 @@ impl Job {
     fn id(&self) -> u64 {
         self.id
     }
-    /// "tool", "resource", "prompt", "list" or "validate".
+    /// What this call runs (the pump dispatches on it).
     #[getter]
-    fn kind(&self) -> &'static str {
+    fn kind(&self) -> CallKind {
         self.kind
     }
-    /// The registration record passed to `ServerCore.add_*`.
+    /// The Python record of the function (`oxmcp._registration.Entry`; for hooks, the object given
+    /// to `ServerCore.set_*`).
     #[getter]
     fn entry(&self, py: Python<'_>) -> Py<PyAny> {
         self.entry.obj.clone_ref(py)
-    }
-    #[getter]
-    fn is_async(&self) -> bool {
-        self.entry.is_async
-    }
-    #[getter]
-    fn wraps(&self) -> bool {
-        self.entry.wraps
-    }
-    #[getter]
-    fn structured(&self) -> bool {
-        self.entry.structured
     }
     /// The URI being read (resources).
     #[getter]
@@ -242,7 +162,7 @@ impl Job {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = convert::from_py(params).map_err(|e| PyValueError::new_err(format!("params: {e}")))?;
         let call = self.ctx.request_client(method, params);
-        crate::runtime::spawn_awaitable(py, &self.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.queue, async move {
             let answer = match call {
                 Ok(call) => call.await,
                 Err(e) => Err(e),
@@ -317,19 +237,27 @@ impl Job {
         Ok(d)
     }
 
-    /// Answers a tool job from the function's return value if it is a plain type; returns False
-    /// (and answers nothing) otherwise, so the caller converts it with `_results.tool_result`.
-    fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<bool> {
-        if self.kind != "tool" {
-            return Ok(false);
+    /// Answers a tool call with the function's return value, shaped into a `CallToolResult` here
+    /// (`tool_result.rs`). Raises when the value cannot be converted (the job stays unanswered, so
+    /// the caller can answer with the error), except when the converted value is not JSON: then
+    /// the job is answered with that failure and RuntimeError is raised.
+    fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        if self.kind != CallKind::Tool {
+            return Err(PyTypeError::new_err("complete answers tool calls; use complete_raw"));
         }
-        let Some(out) = convert::tool_output_fast(value, self.entry.wraps, self.entry.structured)? else {
-            return Ok(false);
+        let out = match tool_result::shape(value, self.entry.wraps, self.entry.structured) {
+            Ok(out) => out,
+            Err(ShapeError::Python(e)) => return Err(e),
+            Err(ShapeError::NotJson(e)) => {
+                let msg = format!("could not serialise the result as JSON: {e}");
+                self.fail(msg.clone());
+                return Err(PyRuntimeError::new_err(msg));
+            }
         };
         if let Some(JobReply::Tool(r)) = self.take_reply() {
             r.ok(out);
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Answers with the protocol JSON for this kind: a CallToolResult dict (tool), a list of

@@ -2,13 +2,17 @@
 //! implements the core's `Handler` by calling Python, and exposes servers and transports.
 
 mod asgi;
+mod call;
 mod convert;
-mod executor;
 mod handler;
 mod job;
 mod memory;
+mod queue;
+mod registration;
 mod runtime;
 mod server_core;
+mod sync_pool;
+mod tool_result;
 
 use pyo3::prelude::*;
 
@@ -19,10 +23,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = pyo3_log::try_init();
     m.add_class::<server_core::ServerCore>()?;
     m.add_class::<job::Job>()?;
+    m.add_class::<call::CallKind>()?;
     m.add_class::<memory::MemoryClient>()?;
     m.add_class::<asgi::HttpApp>()?;
     m.add_class::<asgi::HttpResponse>()?;
     m.add_function(wrap_pyfunction!(asgi::http_app, m)?)?;
+    m.add_function(wrap_pyfunction!(tool_result::tool_result, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The in-memory client for Python (`oxmcp.testing.MockMcpClient` is built on it). Requests go
 //! through the same session and dispatcher as every transport; JSON crosses as text.
 
-use crate::executor::Executor;
+use crate::queue::Queue;
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{Headers, Server};
 use oxmcp_core::transport;
@@ -13,12 +13,12 @@ use std::sync::Arc;
 #[pyclass(frozen, module = "oxmcp._core", name = "MemoryClient")]
 pub struct MemoryClient {
     inner: Arc<transport::MemoryClient>,
-    executor: Arc<Executor>,
+    queue: Arc<Queue>,
 }
 
 impl MemoryClient {
-    pub fn connect(server: &Server, headers: Headers, executor: Arc<Executor>) -> Self {
-        MemoryClient { inner: Arc::new(transport::MemoryClient::connect(server, headers)), executor }
+    pub fn connect(server: &Server, headers: Headers, queue: Arc<Queue>) -> Self {
+        MemoryClient { inner: Arc::new(transport::MemoryClient::connect(server, headers)), queue }
     }
 }
 
@@ -56,7 +56,7 @@ impl MemoryClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let params = parse_params(params_json)?;
         let client = self.inner.clone();
-        crate::runtime::spawn_awaitable(py, &self.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.queue, async move {
             let id = match request_id {
                 Some(n) => RequestId::Num(n),
                 None => client.next_request_id(),
@@ -86,7 +86,7 @@ impl MemoryClient {
     /// once the client is closed.
     fn next_message<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
-        crate::runtime::spawn_awaitable(py, &self.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.queue, async move {
             Ok(client.next_server_message().await.map(|m| m.to_value().to_string()))
         })
     }
@@ -96,7 +96,7 @@ impl MemoryClient {
     /// none is in transit when the answer to a request arrives.
     fn wait_message<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
-        crate::runtime::spawn_awaitable(py, &self.executor, async move { Ok(client.wait_server_message().await) })
+        crate::runtime::spawn_awaitable(py, &self.queue, async move { Ok(client.wait_server_message().await) })
     }
 
     /// The next queued server message (JSON text), or `None` when none is waiting. Never waits.

@@ -1,11 +1,11 @@
 //! The tokio runtime, and Rust futures exposed to Python as asyncio futures.
 //!
-//! A finished future's result goes back through the executor's queue and is set on the loop
+//! A finished future's result goes back through the queue (`queue.rs`) and is set on the loop
 //! thread by the pump. No tokio thread calls into Python to deliver it: a Python call from a
 //! foreign thread (e.g. `call_soon_threadsafe`, whose `socket.send` releases the GIL) can race
 //! the interpreter's shutdown after Ctrl-C or stdin EOF and abort the process.
 
-use crate::executor::{Executor, Settlement, Work};
+use crate::queue::{Queue, Settlement, Work};
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
 use std::future::Future;
@@ -45,8 +45,8 @@ impl CancelOnDone {
 }
 
 /// Runs `fut` on the runtime and returns an asyncio future (of the running loop, which the
-/// executor's pump must be attached to) for its result. Cancelling the asyncio future drops `fut`.
-pub fn spawn_awaitable<'py, F, T>(py: Python<'py>, executor: &Arc<Executor>, fut: F) -> PyResult<Bound<'py, PyAny>>
+/// pump must be attached to) for its result. Cancelling the asyncio future drops `fut`.
+pub fn spawn_awaitable<'py, F, T>(py: Python<'py>, queue: &Arc<Queue>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = PyResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
@@ -56,7 +56,7 @@ where
     let token = CancellationToken::new();
     py_fut.call_method1("add_done_callback", (CancelOnDone { token: token.clone() },))?;
     let future = py_fut.clone().unbind();
-    let executor = executor.clone();
+    let queue = queue.clone();
     runtime().spawn(async move {
         let outcome = tokio::select! {
             biased;
@@ -65,7 +65,7 @@ where
         };
         let Some(outcome) = outcome else { return };
         let make = Box::new(move |py: Python<'_>| outcome.and_then(|v| v.into_py_any(py)));
-        executor.push(Work::Settle(Settlement { future, make }));
+        queue.push(Work::Settle(Settlement { future, make }));
     });
     Ok(py_fut)
 }

@@ -1,12 +1,15 @@
 //! `ServerCore`: the Python-facing server object. `oxmcp.McpServer` wraps one.
 
-use crate::executor::{Executor, Work};
+use crate::call::Entry;
 use crate::handler::{Entries, PyHandler};
-use crate::job::{Entry, Job};
+use crate::job::Job;
 use crate::memory::MemoryClient;
+use crate::queue::{Queue, Work};
+use crate::registration::{CacheHints, PromptRegistration, Registration, ResourceRegistration, ToolRegistration};
+use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
-    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, PromptSpec, RequestStateKeys, ResourceSpec, Server,
-    ServerConfig, TaskSupport, TemplateSpec, ToolSpec,
+    CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, ResourceSpec, Server, ServerConfig,
+    TemplateSpec,
 };
 use oxmcp_core::transport::{serve_process_stdio, serve_std_listener, HttpOptions, StdioOptions};
 use pyo3::exceptions::{PyOSError, PyValueError};
@@ -17,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
 
-#[pyclass(frozen, module = "oxmcp._core", name = "ServerCore")]
+#[pyclass(frozen, weakref, module = "oxmcp._core", name = "ServerCore")]
 pub struct ServerCore {
     pub(crate) server: Server,
     pub(crate) handler: Arc<PyHandler>,
@@ -75,24 +78,17 @@ impl ServerCore {
     where
         F: std::future::Future<Output = std::io::Result<()>> + Send + 'static,
     {
-        crate::runtime::spawn_awaitable(py, &self.handler.executor, async move {
+        crate::runtime::spawn_awaitable(py, &self.handler.queue, async move {
             let shutdown = CancellationToken::new();
             let _stop = shutdown.clone().drop_guard();
             serve(shutdown).await.map_err(|e| PyOSError::new_err(e.to_string()))
         })
     }
 
-    /// Validates a definition into a catalog item under a fresh handle, then registers the Python
+    /// Builds a registration's catalog item under a fresh handle, then registers the Python
     /// function behind it and publishes the item (nothing is registered if the definition is bad).
-    fn add<S>(
-        &self,
-        what: &str,
-        definition_json: &str,
-        entry: Entry,
-        build: impl FnOnce(Value, u64) -> Result<S, String>,
-        insert: impl FnOnce(&mut Catalog, S),
-    ) -> PyResult<()> {
-        let definition = parse_json(what, definition_json)?;
+    fn add<S>(&self, what: &str, registration: Registration<S>, insert: impl FnOnce(&mut Catalog, S)) -> PyResult<()> {
+        let Registration { entry, definition, build } = registration;
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
         let spec = build(definition, handle).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))?;
         self.entries().insert(handle, entry);
@@ -108,13 +104,13 @@ impl ServerCore {
         removed
     }
 
-    fn cache_hints(&self, ttl: Option<u64>, scope: Option<&str>) -> PyResult<Option<(u64, CacheScope)>> {
+    /// A resource's own caching hints, completed from the server's (None: it has none).
+    fn cache_hints(&self, (ttl, scope): CacheHints) -> Option<(u64, CacheScope)> {
         if ttl.is_none() && scope.is_none() {
-            return Ok(None);
+            return None;
         }
         let config = self.server.config();
-        let scope = scope.map(cache_scope).transpose()?.unwrap_or(config.cache_scope);
-        Ok(Some((ttl.unwrap_or(config.cache_ttl_ms), scope)))
+        Some((ttl.unwrap_or(config.cache_ttl_ms), scope.unwrap_or(config.cache_scope)))
     }
 
     fn entries(&self) -> std::sync::RwLockWriteGuard<'_, Entries> {
@@ -124,9 +120,8 @@ impl ServerCore {
 
 #[pymethods]
 impl ServerCore {
-    /// `runner` is the pump: an object with `run_sync(job)` for sync functions.
     #[new]
-    #[pyo3(signature = (name, version, runner, *, instructions=None, title=None, description=None, website_url=None,
+    #[pyo3(signature = (name, version, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
                         cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0,
                         task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5))]
@@ -134,7 +129,6 @@ impl ServerCore {
     fn new(
         name: String,
         version: String,
-        runner: Py<PyAny>,
         instructions: Option<String>,
         title: Option<String>,
         description: Option<String>,
@@ -178,54 +172,25 @@ impl ServerCore {
         config.tasks.ttl = std::time::Duration::from_secs_f64(task_ttl_s).max(std::time::Duration::from_millis(1));
         config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
         config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
-        let executor = Executor::new(runner, sync_workers).map_err(|e| PyOSError::new_err(e.to_string()))?;
-        let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), executor });
+        let queue = Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let sync_pool = SyncPool::new(sync_workers, queue.clone());
+        let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), queue, sync_pool });
         let server = Server::new(config, handler.clone());
         Ok(ServerCore { server, handler, next_handle: AtomicU64::new(1) })
     }
 
-    /// Registers (or replaces) a tool. `definition_json` is the Tool object for `tools/list`;
-    /// `wraps`: the output schema wraps results as `{"result": ...}`; `structured=False`: answer
-    /// with text only (no `structuredContent`). `task_support` ("optional" | "required" |
-    /// "forbidden") sets the definition's `execution.taskSupport` (else it is read from there);
-    /// `task_start="manual"`: a call that may become a task runs as a plain request until the
-    /// function calls `Job.start_task()`.
-    #[pyo3(signature = (definition_json, entry, is_async, wraps=false, structured=true, drop_unknown=true,
-                        task_support=None, task_start="immediate"))]
-    #[allow(clippy::too_many_arguments)]
-    fn add_tool(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        wraps: bool,
-        structured: bool,
-        drop_unknown: bool,
-        task_support: Option<&str>,
-        task_start: &str,
-    ) -> PyResult<()> {
-        if let Some(s) = task_support {
-            if TaskSupport::parse(s).is_none() {
-                let why = format!("task_support must be 'optional', 'required' or 'forbidden', not {s:?}");
-                return Err(PyValueError::new_err(why));
-            }
+    /// Sets the pump: the object whose `run_sync(job)` runs sync functions (once per core).
+    fn set_runner(&self, runner: Py<PyAny>) -> PyResult<()> {
+        if self.handler.sync_pool.set_runner(runner) {
+            Ok(())
+        } else {
+            Err(pyo3::exceptions::PyRuntimeError::new_err("this ServerCore already has a runner"))
         }
-        let manual = match task_start {
-            "immediate" => false,
-            "manual" => true,
-            other => {
-                return Err(PyValueError::new_err(format!("task_start must be 'immediate' or 'manual', not {other:?}")))
-            }
-        };
-        let support = task_support.map(str::to_string);
-        let build = move |mut d: Value, h| {
-            if let Some(s) = support {
-                d["execution"]["taskSupport"] = Value::String(s);
-            }
-            ToolSpec::new(d, h, drop_unknown).map(|t| ToolSpec { task_manual_start: manual, ..t })
-        };
-        let entry = Entry { obj: entry, is_async, wraps, structured };
-        self.add("tool", definition_json, entry, build, Catalog::add_tool)
+    }
+
+    /// Registers (or replaces) a tool (`oxmcp._registration.ToolRegistration`).
+    fn add_tool(&self, spec: ToolRegistration<'_>) -> PyResult<()> {
+        self.add("tool", spec.read()?, Catalog::add_tool)
     }
 
     fn remove_tool(&self, name: &str) -> bool {
@@ -233,34 +198,22 @@ impl ServerCore {
         self.remove(handle, |c| c.remove_tool(name))
     }
 
-    /// Registers a resource; `cache_ttl_ms`/`cache_scope` override the server's caching hints for
-    /// its `resources/read` results.
-    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
-    fn add_resource(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        cache_ttl_ms: Option<u64>,
-        cache_scope: Option<&str>,
-    ) -> PyResult<()> {
-        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
-        let build = move |d, h| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s });
-        self.add("resource", definition_json, Entry::plain(entry, is_async), build, Catalog::add_resource)
+    /// Registers (or replaces) a resource (`oxmcp._registration.ResourceRegistration`).
+    fn add_resource(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
+        let registration = spec.read(
+            |h| self.cache_hints(h),
+            |d, h, cache| ResourceSpec::new(d, h).map(|s| ResourceSpec { cache, ..s }),
+        )?;
+        self.add("resource", registration, Catalog::add_resource)
     }
 
-    #[pyo3(signature = (definition_json, entry, is_async, cache_ttl_ms=None, cache_scope=None))]
-    fn add_template(
-        &self,
-        definition_json: &str,
-        entry: Py<PyAny>,
-        is_async: bool,
-        cache_ttl_ms: Option<u64>,
-        cache_scope: Option<&str>,
-    ) -> PyResult<()> {
-        let cache = self.cache_hints(cache_ttl_ms, cache_scope)?;
-        let build = move |d, h| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s });
-        self.add("resource template", definition_json, Entry::plain(entry, is_async), build, Catalog::add_template)
+    /// Registers (or replaces) a resource template (`oxmcp._registration.TemplateRegistration`).
+    fn add_template(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
+        let registration = spec.read(
+            |h| self.cache_hints(h),
+            |d, h, cache| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s }),
+        )?;
+        self.add("resource template", registration, Catalog::add_template)
     }
 
     /// Removes a resource or resource template by its URI (template); returns whether it existed.
@@ -275,8 +228,9 @@ impl ServerCore {
         self.remove(handle, |c| c.remove_prompt(name))
     }
 
-    fn add_prompt(&self, definition_json: &str, entry: Py<PyAny>, is_async: bool) -> PyResult<()> {
-        self.add("prompt", definition_json, Entry::plain(entry, is_async), PromptSpec::new, Catalog::add_prompt)
+    /// Registers (or replaces) a prompt (`oxmcp._registration.PromptRegistration`).
+    fn add_prompt(&self, spec: PromptRegistration<'_>) -> PyResult<()> {
+        self.add("prompt", spec.read()?, Catalog::add_prompt)
     }
 
     /// Replaces the catalog's list of `kind` ("resources" or "prompts") with what `entry` returns.
@@ -317,16 +271,16 @@ impl ServerCore {
 
     /// The descriptor the asyncio loop watches for queued work.
     fn wakeup_fd(&self) -> i32 {
-        self.handler.executor.wakeup_fd()
+        self.handler.queue.wakeup_fd()
     }
 
     /// Takes the queued work: `Job` objects to run, and ints (job ids) to cancel.
     fn drain<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let work = self.handler.executor.drain();
+        let work = self.handler.queue.drain();
         let list = PyList::empty(py);
         for w in work {
             match w {
-                Work::Run(data) => list.append(Py::new(py, Job::new(data, self.handler.executor.clone()))?)?,
+                Work::Run(data) => list.append(Py::new(py, Job::new(data, self.handler.queue.clone()))?)?,
                 Work::Cancel(id) => list.append(id)?,
                 Work::Settle(settlement) => settlement.settle(py)?,
             }
@@ -420,7 +374,7 @@ impl ServerCore {
                 hs.push((k.extract::<String>()?.to_ascii_lowercase(), v.extract::<String>()?));
             }
         }
-        Ok(MemoryClient::connect(&self.server, hs, self.handler.executor.clone()))
+        Ok(MemoryClient::connect(&self.server, hs, self.handler.queue.clone()))
     }
 
     /// Server name.

@@ -19,6 +19,10 @@ def _stub_classes() -> dict[str, set[str]]:
         if isinstance(node, ast.ClassDef):
             out[node.name] = {
                 n.name for n in node.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+            } | {
+                n.target.id
+                for n in node.body
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
             }
     return out
 

@@ -1,9 +1,29 @@
 """Type stubs for the native module `oxmcp._core` (hand-written; checked by tests/test_stubs.py)."""
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, ClassVar
+
+from oxmcp._registration import (
+    PromptRegistration,
+    ResourceRegistration,
+    TemplateRegistration,
+    ToolRegistration,
+)
 
 __version__: str
+
+class CallKind:
+    """What a call runs; the pump dispatches on it."""
+
+    TOOL: ClassVar[CallKind]
+    RESOURCE: ClassVar[CallKind]
+    PROMPT: ClassVar[CallKind]
+    LIST: ClassVar[CallKind]
+    VALIDATE: ClassVar[CallKind]
+    COMPLETE: ClassVar[CallKind]
+    @property
+    def label(self) -> str:
+        """The kind as a word for messages: "tool", "resource", ..."""
 
 class Job:
     """One call of a Python function, handed to the pump."""
@@ -11,15 +31,9 @@ class Job:
     @property
     def id(self) -> int: ...
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> CallKind: ...
     @property
     def entry(self) -> Any: ...
-    @property
-    def is_async(self) -> bool: ...
-    @property
-    def wraps(self) -> bool: ...
-    @property
-    def structured(self) -> bool: ...
     @property
     def uri(self) -> str | None: ...
     @property
@@ -59,7 +73,8 @@ class Job:
     def task_id(self) -> str | None: ...
     def kwargs(self) -> dict[str, Any]: ...
     def request(self) -> dict[str, Any]: ...
-    def complete(self, value: Any) -> bool: ...
+    def complete(self, value: Any) -> None:
+        """Answers a tool call with the function's return value (shaped in Rust)."""
     def complete_raw(self, value: Any) -> None: ...
     def fail_protocol(self, code: int, message: str, data: Any = None) -> None: ...
     def fail(self, message: str) -> None: ...
@@ -97,7 +112,6 @@ class ServerCore:
         self,
         name: str,
         version: str,
-        runner: Any,
         *,
         instructions: str | None = None,
         title: str | None = None,
@@ -117,36 +131,14 @@ class ServerCore:
     ) -> None: ...
     @property
     def name(self) -> str: ...
-    def add_tool(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        wraps: bool = False,
-        structured: bool = True,
-        drop_unknown: bool = True,
-        task_support: str | None = None,
-        task_start: str = "immediate",
-    ) -> None: ...
+    def set_runner(self, runner: Any) -> None:
+        """The pump: its ``run_sync(job)`` runs sync functions (set once)."""
+    def add_tool(self, spec: ToolRegistration) -> None: ...
     def remove_tool(self, name: str) -> bool: ...
-    def add_resource(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        cache_ttl_ms: int | None = None,
-        cache_scope: str | None = None,
-    ) -> None: ...
-    def add_template(
-        self,
-        definition_json: str,
-        entry: Any,
-        is_async: bool,
-        cache_ttl_ms: int | None = None,
-        cache_scope: str | None = None,
-    ) -> None: ...
+    def add_resource(self, spec: ResourceRegistration) -> None: ...
+    def add_template(self, spec: TemplateRegistration) -> None: ...
     def remove_resource(self, uri: str) -> bool: ...
-    def add_prompt(self, definition_json: str, entry: Any, is_async: bool) -> None: ...
+    def add_prompt(self, spec: PromptRegistration) -> None: ...
     def remove_prompt(self, name: str) -> bool: ...
     def set_completion(self, entry: Any = None, is_async: bool = True) -> None: ...
     def match_resource(self, uri: str) -> tuple[str, dict[str, Any]] | None: ...
@@ -205,3 +197,5 @@ def http_app(
     session_idle_timeout_s: float = 1800.0,
     max_sessions: int = 10000,
 ) -> HttpApp: ...
+def tool_result(parts: tuple[Any, ...], wraps: bool, structured: bool = True) -> dict[str, Any]:
+    """The ``CallToolResult`` dict of parts made by `oxmcp._results.tool_parts`."""

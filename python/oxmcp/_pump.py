@@ -18,54 +18,48 @@ import sys
 import types
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from oxmcp import _results
 from oxmcp._completion import completion_arguments
+from oxmcp._core import CallKind
+from oxmcp._registration import Entry, call_arguments
 from oxmcp.context import Context, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError
 
 if TYPE_CHECKING:
-    from oxmcp._core import Job
-    from oxmcp.server.mcp_server import McpServer
+    from oxmcp._core import Job, ServerCore
+
+__all__ = ["Entry", "ErrorHook", "Pump", "PumpHost", "call_arguments"]  # Entry, call_arguments: old path
 
 logger = logging.getLogger("oxmcp.server")
 
 _CoroutineType = types.CoroutineType
 
 
-@dataclass(slots=True, eq=False)
-class Entry:
-    """What the pump needs to call one registered function."""
+class ErrorHook(Protocol):
+    """A registered error handler (``@server.error_handler``)."""
 
-    kind: str  # "tool" | "resource" | "prompt" | "list" | "validate" | "complete"
-    name: str
-    fn: Callable[..., Any]
-    is_async: bool
-    converters: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
-    context_param: str | None = None
-    wraps: bool = False
-    structured: bool = True
-    output_schema: dict[str, Any] | None = None
-    mime_type: str | None = None
-    description: str | None = None
-    # Hand-written input schema: only these arguments reach the function (None: all of them).
-    accepts: frozenset[str] | None = None
+    @property
+    def fn(self) -> Callable[[BaseException], Any]: ...
+    @property
+    def mcp_errors(self) -> bool:
+        """`McpError`s go through it too (else they are answered as they are)."""
+        ...
 
 
-def call_arguments(entry: Entry, kwargs: dict[str, Any], context: Context | None) -> dict[str, Any]:
-    """The keyword arguments of a call from validated JSON arguments (taken over, not copied): only
-    those the function accepts, converted to the annotated types, plus its `Context`."""
-    if entry.accepts is not None:
-        kwargs = {k: v for k, v in kwargs.items() if k in entry.accepts}
-    if entry.converters:
-        for name, convert in entry.converters.items():
-            if name in kwargs:
-                kwargs[name] = convert(kwargs[name])
-    if entry.context_param is not None:
-        kwargs[entry.context_param] = context
-    return kwargs
+class PumpHost(Protocol):
+    """What the pump needs from the server it runs calls for (`McpServer` is one). The pump holds
+    it by weak reference and hands it to each `Context`."""
+
+    @property
+    def error_hook(self) -> ErrorHook | None:
+        """The registered error handler, if any."""
+        ...
+
+    async def read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
+        """`Context.read_resource`: runs the host's own resource function for ``uri``."""
+        ...
 
 
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
@@ -73,19 +67,29 @@ _EAGER_START = sys.version_info >= (3, 12)
 
 
 class Pump:
-    """Runs jobs for one server on the loop it is attached to (see the module docs)."""
+    """Runs jobs for one server on the loop it is attached to (see the module docs).
 
-    def __init__(self, server: McpServer) -> None:
-        self._server_ref = weakref.ref(server)
+    Becomes ``core``'s runner of sync functions. Holds the core and the host by weak reference:
+    the core holds the pump, and the host holds both.
+    """
+
+    def __init__(self, core: ServerCore, host: PumpHost) -> None:
+        self._core_ref = weakref.ref(core)
+        self._host_ref = weakref.ref(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[int, asyncio.Task[Any]] = {}
+        core.set_runner(self)
 
     @property
-    def _core(self) -> Any:
-        server = self._server_ref()
-        if server is None:
+    def _core(self) -> ServerCore:
+        core = self._core_ref()
+        if core is None:
             raise RuntimeError("the server was garbage-collected")
-        return server._core
+        return core
+
+    def _error_hook(self) -> ErrorHook | None:
+        host = self._host_ref()
+        return host.error_hook if host is not None else None
 
     # -- attaching to a loop ------------------------------------------------------------------
     def attach(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -127,18 +131,11 @@ class Pump:
                 logger.exception("oxmcp: failed to run a queued call")
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
-        context = Context(job, self._server_ref()) if entry.context_param is not None else None
+        context = Context(job, self._host_ref()) if entry.context_param is not None else None  # type: ignore[arg-type]
         return call_arguments(entry, job.kwargs(), context)
 
     def _invoke(self, job: Job, entry: Entry) -> Any:
-        kind = job.kind
-        if kind == "validate":
-            return entry.fn(job.request())
-        if kind == "list":
-            return entry.fn()
-        if kind == "complete":
-            return entry.fn(*completion_arguments(job.kwargs()))
-        return entry.fn(**self._arguments(job, entry))
+        return _KINDS[job.kind].invoke(self, job, entry)
 
     def _start(self, job: Job) -> None:
         if job.cancelled:  # cancelled while queued: run nothing
@@ -188,14 +185,8 @@ class Pump:
         except InputRequired as exc:
             _ask_for_input(job, exc)
         except BaseException as exc:  # noqa: BLE001
-            server = self._server_ref()
             loop = self._loop
-            if (
-                server is not None
-                and server._error_handler is not None
-                and loop is not None
-                and not loop.is_closed()
-            ):
+            if self._error_hook() is not None and loop is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(self._fail, job, entry, exc)
             else:
                 self._fail(job, entry, exc)
@@ -203,41 +194,25 @@ class Pump:
     # -- answering ----------------------------------------------------------------------------
     def _finish(self, job: Job, entry: Entry, value: Any) -> None:
         try:
-            kind = job.kind
-            if kind == "tool":
-                if not job.complete(value):
-                    result = _results.tool_result(value, entry.wraps)
-                    if not entry.structured:
-                        result.pop("structuredContent", None)
-                    job.complete_raw(result)
-            elif kind == "resource":
-                job.complete_raw(_results.resource_contents(value, job.uri, entry.mime_type))
-            elif kind == "prompt":
-                job.complete_raw(_results.prompt_result(value, entry.description))
-            elif kind == "list":
-                job.complete_raw([_wire(item) for item in (value or [])])
-            elif kind == "complete":
-                job.complete_raw(_wire(value))
-            else:
-                job.complete_raw(None)
+            _KINDS[job.kind].finish(job, entry, value)
         except BaseException as exc:  # noqa: BLE001
-            logger.error("could not convert the result of %s %r", job.kind, entry.name, exc_info=exc)
-            job.fail(f"Error in {job.kind} {entry.name}: could not convert its result: {exc}")
+            kind = job.kind.label
+            logger.error("could not convert the result of %s %r", kind, entry.name, exc_info=exc)
+            job.fail(f"Error in {kind} {entry.name}: could not convert its result: {exc}")
 
     def _fail(self, job: Job, entry: Entry, exc: BaseException) -> None:
-        if job.kind == "validate":
+        if job.kind == CallKind.VALIDATE:
             if isinstance(exc, McpError):
                 job.fail_protocol(exc.code, exc.message, exc.data)
             else:
                 job.fail(str(exc) or type(exc).__name__)  # the core marks it as a validate_request rejection
             return
-        server = self._server_ref()
-        handler = server._error_handler if server is not None else None
+        handler = self._error_hook()
         if isinstance(exc, McpError) and not (handler is not None and handler.mcp_errors):
             job.fail_protocol(exc.code, exc.message, exc.data)
             return
         if not isinstance(exc, McpError):
-            logger.error("%s %r raised %s", job.kind, entry.name, type(exc).__name__, exc_info=exc)
+            logger.error("%s %r raised %s", job.kind.label, entry.name, type(exc).__name__, exc_info=exc)
         if handler is None:
             _answer_failure(job, entry, exc)
             return
@@ -266,7 +241,7 @@ def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
         job.fail_protocol(exc.code, exc.message, exc.data)
         return
     detail = str(exc) or type(exc).__name__
-    job.fail(f"Error executing {job.kind} {entry.name}: {detail}")
+    job.fail(f"Error executing {job.kind.label} {entry.name}: {detail}")
 
 
 def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[Any]) -> None:
@@ -295,10 +270,52 @@ def _apply(job: Job, entry: Entry, exc: BaseException, outcome: Any) -> None:
         )
     elif isinstance(outcome, str):
         job.fail(outcome)
-    elif job.kind == "tool":
+    elif job.kind == CallKind.TOOL:
         job.complete_raw(_results.tool_result(outcome, False))
     else:
         _answer_failure(job, entry, exc)
+
+
+# -- what each kind of call does ----------------------------------------------------------------
+class _Kind(NamedTuple):
+    """How the pump calls a function of one kind, and how it answers with the return value."""
+
+    invoke: Callable[[Pump, Job, Entry], Any]
+    finish: Callable[[Job, Entry, Any], None]
+
+
+def _call_with_arguments(pump: Pump, job: Job, entry: Entry) -> Any:
+    return entry.fn(**pump._arguments(job, entry))
+
+
+_KINDS: dict[CallKind, _Kind] = {
+    # Rust shapes a tool's value into its CallToolResult (asking `_results.tool_parts` when it
+    # is not plain JSON).
+    CallKind.TOOL: _Kind(_call_with_arguments, lambda job, entry, value: job.complete(value)),
+    CallKind.RESOURCE: _Kind(
+        _call_with_arguments,
+        lambda job, entry, value: job.complete_raw(
+            _results.resource_contents(value, job.uri, entry.mime_type)
+        ),
+    ),
+    CallKind.PROMPT: _Kind(
+        _call_with_arguments,
+        lambda job, entry, value: job.complete_raw(_results.prompt_result(value, entry.description)),
+    ),
+    CallKind.LIST: _Kind(
+        lambda pump, job, entry: entry.fn(),
+        lambda job, entry, value: job.complete_raw([_wire(item) for item in (value or [])]),
+    ),
+    CallKind.COMPLETE: _Kind(
+        lambda pump, job, entry: entry.fn(*completion_arguments(job.kwargs())),
+        lambda job, entry, value: job.complete_raw(_wire(value)),
+    ),
+    CallKind.VALIDATE: _Kind(
+        lambda pump, job, entry: entry.fn(job.request()),
+        lambda job, entry, value: job.complete_raw(None),
+    ),
+}
+"""The one dispatch table: every `CallKind` the core can queue, and what the pump does with it."""
 
 
 def _wire(item: Any) -> Any:

@@ -1,9 +1,7 @@
-"""Turning whatever a user function returned into protocol JSON (dicts): the slow path.
+"""Turning whatever a user function returned into plain JSON and protocol dicts.
 
-The Rust core serialises plain tool results (str, int, float, bool, None, dict, list) itself; everything
-else comes here:
-
-* `tool_result` -> a ``CallToolResult`` dict,
+* `tool_parts` -> the parts of a tool's answer: the core shapes them into the ``CallToolResult``
+  (``src/tool_result.rs`` holds that rule, and reads plain values without coming here);
 * `resource_contents` -> the ``contents`` list of a ``resources/read`` result,
 * `prompt_result` -> a ``GetPromptResult`` dict.
 
@@ -22,6 +20,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from . import _core
 from .types import (
     AudioContent,
     BlobResourceContents,
@@ -36,7 +35,7 @@ from .types import (
     _Model,
 )
 
-__all__ = ["json_text", "prompt_result", "resource_contents", "to_jsonable", "tool_result"]
+__all__ = ["json_text", "prompt_result", "resource_contents", "to_jsonable", "tool_parts", "tool_result"]
 
 _CONTENT = (TextContent, ImageContent, AudioContent, ResourceLink, EmbeddedResource)
 _CONTENT_TYPE_NAMES = frozenset({"text", "image", "audio", "resource", "resource_link"})
@@ -169,23 +168,24 @@ def _is_structured(value: Any) -> bool:
     )
 
 
-def tool_result(value: Any, wraps_result: bool) -> dict[str, Any]:
-    """A ``CallToolResult`` dict for a tool's return value.
+def tool_parts(value: Any) -> tuple[Any, ...]:
+    """A tool's return value as the parts the core shapes into a ``CallToolResult``
+    (``src/tool_result.rs``, which reads plain values itself and asks here for everything else):
 
-    * a `CallToolResult` object -> its dict, unchanged (a plain dict with "content" is *data*, not this);
-    * content blocks (or a list/tuple of them) -> ``content``; a mixed list keeps its blocks and turns
-      each other item into a text block;
-    * dict / dataclass / pydantic model -> ``structuredContent`` plus its JSON as one text block;
-    * Enum -> its value; tuple/set -> list; datetime -> isoformat; None -> no content;
-    * anything else -> one text block (str as is, JSON data as JSON, other objects as ``str()``).
-
-    When ``wraps_result`` is true the structured value is ``{"result": value}``.
+    * a `CallToolResult` object -> ``("result", its dict)`` (a plain dict with "content" is *data*);
+    * a content block -> ``("content", [block], None)``;
+    * a list/tuple holding content blocks -> ``("content", blocks, value as JSON)``: its blocks, and
+      each other item as a text block;
+    * anything else -> ``("value", value as JSON, its text or None for no content, is_structured)``:
+      Enum -> its value; tuple/set -> list; datetime -> isoformat; a str is its own text, other
+      JSON data is its JSON text, other objects their ``str()``; dict / dataclass / pydantic model
+      are structured.
     """
     if isinstance(value, CallToolResult):
-        return value.to_dict()
+        return ("result", value.to_dict())
     block = _content_dict(value)
     if block is not None:
-        return {"content": [block]}
+        return ("content", [block], None)
     if isinstance(value, enum.Enum):
         value = value.value
     elif isinstance(value, (tuple, set, frozenset)):
@@ -195,23 +195,20 @@ def tool_result(value: Any, wraps_result: bool) -> dict[str, Any]:
         blocks = [_content_dict(v) for v in value]
         if value and any(b is not None for b in blocks):
             content = [b if b is not None else _text(_as_text(v)) for b, v in zip(blocks, value, strict=True)]
-            out: dict[str, Any] = {"content": content}
-            if wraps_result:
-                out["structuredContent"] = {"result": to_jsonable(value)}
-            return out
+            return ("content", content, to_jsonable(value))
 
     if value is None:
-        out = {"content": []}
-    elif isinstance(value, str):
-        out = {"content": [_text(value)]}
-    else:
-        data = to_jsonable(value)
-        out = {"content": [_text(data if isinstance(data, str) else json_text(data))]}
-        if _is_structured(value) and not wraps_result:
-            out["structuredContent"] = data
-    if wraps_result:
-        out["structuredContent"] = {"result": to_jsonable(value)}
-    return out
+        return ("value", None, None, False)
+    if isinstance(value, str):
+        return ("value", value, value, False)
+    data = to_jsonable(value)
+    return ("value", data, data if isinstance(data, str) else json_text(data), _is_structured(value))
+
+
+def tool_result(value: Any, wraps_result: bool) -> dict[str, Any]:
+    """The ``CallToolResult`` dict the core makes of a value that is not plain JSON (see
+    `tool_parts`); ``wraps_result``: the output schema wraps it as ``{"result": value}``."""
+    return _core.tool_result(tool_parts(value), wraps_result)
 
 
 # ---------------------------------------------------------------------------------------------------

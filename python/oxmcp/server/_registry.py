@@ -4,9 +4,8 @@ registered with the Rust core.
 
 `McpServer`'s decorators hand the user's function and options to `Registry`, which analyses the
 function (`oxmcp.schema`), builds the wire definition and the `Entry` the pump calls, and registers
-both with the core. The core is told through exactly one small function per component kind
-(`_core_add_tool`, `_core_add_resource`, `_core_add_template`, `_core_add_prompt`), so that how the
-bindings take a registration is written in one place.
+both with the core as one typed record per component kind (`oxmcp._registration`), which the core
+reads and validates once.
 
 The registry is also what the pump and `Context` need of a server (`PumpHost`): the error handler
 (`error_hook`) and reading one of the server's own resources (`read_own_resource`).
@@ -15,7 +14,6 @@ The registry is also what the pump and `Context` need of a server (`PumpHost`): 
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 import os
 import weakref
@@ -24,7 +22,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from oxmcp import _results, schema
-from oxmcp._pump import Entry, call_arguments
+from oxmcp._registration import (
+    Entry,
+    PromptRegistration,
+    ResourceRegistration,
+    TemplateRegistration,
+    ToolRegistration,
+    call_arguments,
+)
 from oxmcp.exceptions import ErrorCode, McpError
 from oxmcp.server._listed_mime import ListedMimeTypes
 from oxmcp.types import _resource_contents
@@ -82,9 +87,6 @@ class Registry:
         """The ``@server.error_handler()`` record, or None."""
         return self._error_hook
 
-    # Today's pump reads the handler under this name (`error_hook` is the PumpHost name).
-    _error_handler = error_hook
-
     @property
     def server(self) -> Any:
         """The server these components belong to (`Context.server`), or None once it is gone."""
@@ -125,9 +127,6 @@ class Registry:
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
     ) -> None:
-        task_support = _task_support(task)
-        if task_start not in ("immediate", "manual"):
-            raise ValueError(f"task_start must be 'immediate' or 'manual', not {task_start!r}")
         spec = schema.analyze_function(fn, kind="tool", strict=True)
         if input_schema is not None and (
             not isinstance(input_schema, dict) or input_schema.get("type") != "object"
@@ -142,7 +141,6 @@ class Registry:
         if structured_output is False:
             out_schema, wraps = None, False
         entry = Entry(
-            "tool",
             tool_name,
             fn,
             _is_async(fn),
@@ -163,16 +161,16 @@ class Registry:
             outputSchema=out_schema,
             annotations=annotations,
             icons=icons,
-            execution={"taskSupport": task_support} if task_support else None,
             _meta=meta,
         )
-        _core_add_tool(
-            self._core,
-            definition,
-            entry,
-            drop_unknown=input_schema is None,
-            task_support=task_support,
-            task_start=task_start,
+        self._core.add_tool(
+            ToolRegistration(
+                definition=definition,
+                entry=entry,
+                drop_unknown=input_schema is None,
+                task=task,
+                task_start=task_start,
+            )
         )
         self.tools[tool_name] = entry
 
@@ -209,7 +207,6 @@ class Registry:
         variables = _template_variables(uri)
         self._check_duplicate("resource template" if variables else "resource", uri, self.resources)
         entry = Entry(
-            "resource",
             res_name,
             fn,
             _is_async(fn),
@@ -230,7 +227,11 @@ class Registry:
         if variables:
             _check_template_params(uri, variables, spec)
             definition = _definition(uriTemplate=uri, **common)
-            _core_add_template(self._core, definition, entry, cache_ttl_ms, cache_scope)
+            self._core.add_template(
+                TemplateRegistration(
+                    definition=definition, entry=entry, cache_ttl_ms=cache_ttl_ms, cache_scope=cache_scope
+                )
+            )
         else:
             required = spec.input_schema.get("required") or []
             if required:
@@ -241,7 +242,11 @@ class Registry:
             if mime_type is None:  # read with the type the listing declares, if any
                 entry.fn = self._listed_mime.reading(entry, uri)
             definition = _definition(uri=uri, size=size, **common)
-            _core_add_resource(self._core, definition, entry, cache_ttl_ms, cache_scope)
+            self._core.add_resource(
+                ResourceRegistration(
+                    definition=definition, entry=entry, cache_ttl_ms=cache_ttl_ms, cache_scope=cache_scope
+                )
+            )
         self.resources[uri] = entry
 
     def remove_resource(self, uri: str) -> bool:
@@ -264,7 +269,6 @@ class Registry:
         self._check_duplicate("prompt", prompt_name, self.prompts)
         desc = description or spec.description
         entry = Entry(
-            "prompt",
             prompt_name,
             fn,
             _is_async(fn),
@@ -280,7 +284,7 @@ class Registry:
             icons=icons,
             _meta=meta,
         )
-        _core_add_prompt(self._core, definition, entry)
+        self._core.add_prompt(PromptRegistration(definition=definition, entry=entry))
         self.prompts[prompt_name] = entry
 
     def remove_prompt(self, name: str) -> bool:
@@ -291,18 +295,18 @@ class Registry:
     def set_list_override(self, kind: Literal["resources", "prompts"], fn: Callable[..., Any]) -> None:
         """``@server.list_resources()`` / ``@server.list_prompts()``."""
         call = self._listed_mime.watch(fn) if kind == "resources" else fn
-        entry = Entry("list", fn.__name__, call, _is_async(fn))
+        entry = Entry(fn.__name__, call, _is_async(fn))
         self._core.set_list_override(kind, entry, entry.is_async)
 
     def set_completion(self, fn: Callable[..., Any]) -> None:
-        entry = Entry("complete", fn.__name__, fn, _is_async(fn))
+        entry = Entry(fn.__name__, fn, _is_async(fn))
         self.completion = entry
         self._core.set_completion(entry, entry.is_async)
 
     def set_validator(self, fn: Callable[..., Any]) -> None:
         """A subclass's ``validate_request``, called before every request."""
         is_async = _is_async(fn)
-        self._core.set_validator(Entry("validate", "validate_request", fn, is_async), is_async)
+        self._core.set_validator(Entry("validate_request", fn, is_async), is_async)
 
     def set_error_hook(self, fn: Callable[[BaseException], Any], mcp_errors: bool) -> None:
         self._error_hook = ErrorHook(fn, mcp_errors)
@@ -318,44 +322,6 @@ class Registry:
             f"{kind} {key!r} is already registered; remove it first, or create the server with "
             "on_duplicate='replace' (or 'warn') to replace it"
         )
-
-
-# -- the core's registration calls: one per component kind ---------------------------------------
-def _core_add_tool(
-    core: Any,
-    definition: str,
-    entry: Entry,
-    *,
-    drop_unknown: bool,
-    task_support: str | None,
-    task_start: str,
-) -> None:
-    core.add_tool(
-        definition,
-        entry,
-        entry.is_async,
-        entry.wraps,
-        entry.structured,
-        drop_unknown=drop_unknown,
-        task_support=task_support,
-        task_start=task_start,
-    )
-
-
-def _core_add_resource(
-    core: Any, definition: str, entry: Entry, cache_ttl_ms: int | None, cache_scope: str | None
-) -> None:
-    core.add_resource(definition, entry, entry.is_async, cache_ttl_ms, cache_scope)
-
-
-def _core_add_template(
-    core: Any, definition: str, entry: Entry, cache_ttl_ms: int | None, cache_scope: str | None
-) -> None:
-    core.add_template(definition, entry, entry.is_async, cache_ttl_ms, cache_scope)
-
-
-def _core_add_prompt(core: Any, definition: str, entry: Entry) -> None:
-    core.add_prompt(definition, entry, entry.is_async)
 
 
 # -- building definitions -------------------------------------------------------------------------
@@ -376,19 +342,8 @@ def wire(value: Any) -> Any:
     return to_dict() if callable(to_dict) else value
 
 
-def _definition(**fields: Any) -> str:
-    return json.dumps({k: wire(v) for k, v in fields.items() if v is not None}, ensure_ascii=False)
-
-
-def _task_support(task: bool | str) -> str | None:
-    """``execution.taskSupport`` for ``@server.tool(task=...)``."""
-    if task is True:
-        return "optional"
-    if task is False or task is None:
-        return None
-    if task in ("optional", "required"):
-        return str(task)
-    raise ValueError(f"task must be True, False, 'optional' or 'required', not {task!r}")
+def _definition(**fields: Any) -> dict[str, Any]:
+    return {k: wire(v) for k, v in fields.items() if v is not None}
 
 
 def state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:

@@ -34,8 +34,8 @@ class Runtime:
     __slots__ = ("core", "_pump")
 
     def __init__(self, host: Any, name: str, version: str, **core_options: Any) -> None:
-        self._pump = Pump(host)
-        self.core = _core.ServerCore(name, version, self._pump, **core_options)
+        self.core = _core.ServerCore(name, version, **core_options)
+        self._pump = Pump(self.core, host)
 
     def attach(self) -> None:
         """Runs queued calls on the running loop (again after a loop change; else a no-op)."""

@@ -1,21 +1,17 @@
-//! Hands work to Python with as few thread crossings as possible.
+//! The queue of work for the asyncio loop, and the socket that wakes the loop.
 //!
 //! Async functions: jobs are queued here and the asyncio loop is woken through a socket it watches
 //! (`loop.add_reader`), one byte per batch. The tokio side never takes the GIL to schedule work,
 //! and under load many jobs share one wake-up. The Python pump (`oxmcp/_pump.py`) drains the queue
 //! on the loop thread and runs each coroutine eagerly; the job's `complete` answers the client from
 //! that same thread.
-//!
-//! Sync functions run on tokio's blocking pool behind a semaphore, so a slow `def` tool never
-//! stalls the loop or other requests.
 
-use crate::job::{Job, JobData};
+use crate::call::JobData;
 use pyo3::prelude::*;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
 
 // Runs vastly outnumber cancels; boxing JobData would cost an allocation per call.
 #[allow(clippy::large_enum_variant)]
@@ -51,29 +47,19 @@ impl Settlement {
     }
 }
 
-pub struct Executor {
-    queue: Mutex<Vec<Work>>,
+pub struct Queue {
+    items: Mutex<Vec<Work>>,
     scheduled: AtomicBool,
     wake_tx: UnixStream,
     wake_rx: UnixStream,
-    sync_limit: Arc<Semaphore>,
-    /// The Python object whose `run_sync(job)` runs sync functions (the pump).
-    runner: Py<PyAny>,
 }
 
-impl Executor {
-    pub fn new(runner: Py<PyAny>, sync_workers: usize) -> std::io::Result<Arc<Self>> {
+impl Queue {
+    pub fn new() -> std::io::Result<Arc<Self>> {
         let (wake_tx, wake_rx) = UnixStream::pair()?;
         wake_tx.set_nonblocking(true)?;
         wake_rx.set_nonblocking(true)?;
-        Ok(Arc::new(Executor {
-            queue: Mutex::new(Vec::new()),
-            scheduled: AtomicBool::new(false),
-            wake_tx,
-            wake_rx,
-            sync_limit: Arc::new(Semaphore::new(sync_workers.max(1))),
-            runner,
-        }))
+        Ok(Arc::new(Queue { items: Mutex::new(Vec::new()), scheduled: AtomicBool::new(false), wake_tx, wake_rx }))
     }
 
     pub fn wakeup_fd(&self) -> i32 {
@@ -82,7 +68,7 @@ impl Executor {
     }
 
     pub fn push(&self, work: Work) {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).push(work);
+        self.items.lock().unwrap_or_else(|e| e.into_inner()).push(work);
         if !self.scheduled.swap(true, Ordering::SeqCst) {
             // A full socket buffer means a wake-up is already pending: nothing to do.
             let _ = (&self.wake_tx).write(&[1]);
@@ -102,43 +88,6 @@ impl Executor {
             }
         }
         self.scheduled.store(false, Ordering::SeqCst);
-        std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// Runs a sync function on the blocking pool.
-    pub fn run_sync(self: &Arc<Self>, data: JobData) {
-        let runtime = crate::runtime::runtime();
-        let this = self.clone();
-        match self.sync_limit.clone().try_acquire_owned() {
-            Ok(permit) => {
-                runtime.spawn_blocking(move || {
-                    let _permit = permit;
-                    this.call_runner(data);
-                });
-            }
-            Err(_) => {
-                let limit = self.sync_limit.clone();
-                runtime.spawn(async move {
-                    let Ok(permit) = limit.acquire_owned().await else { return };
-                    let _ = tokio::task::spawn_blocking(move || {
-                        let _permit = permit;
-                        this.call_runner(data);
-                    })
-                    .await;
-                });
-            }
-        }
-    }
-
-    fn call_runner(self: &Arc<Self>, data: JobData) {
-        // try_attach: at interpreter shutdown the job is simply dropped (its Reply answers).
-        Python::try_attach(|py| {
-            let result = Py::new(py, Job::new(data, self.clone()))
-                .and_then(|job| self.runner.call_method1(py, "run_sync", (job,)));
-            if let Err(e) = result {
-                // The runner answers every job itself; reaching here is a bug in the pump.
-                tracing::error!(target: "oxmcp.executor", "sync runner failed: {e}");
-            }
-        });
+        std::mem::take(&mut *self.items.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }

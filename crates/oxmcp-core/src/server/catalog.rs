@@ -18,7 +18,7 @@ pub struct ToolSpec {
     pub arguments: ArgumentSchema,
     pub handle: u64,
     /// `execution.taskSupport` of the definition: whether calls may become tasks.
-    pub task_support: super::tasks::TaskSupport,
+    pub task_support: super::tasks::record::TaskSupport,
     /// A call that may become a task starts as a plain request and becomes one when the function
     /// calls `RequestContext::start_task` (else it is a task from the start).
     pub task_manual_start: bool,
@@ -38,7 +38,7 @@ impl ToolSpec {
         }
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
         let task_support =
-            super::tasks::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
+            super::tasks::record::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
         Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false })
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{lock, Inbound, Outbound, Session};
 use crate::jsonrpc::{self, ErrorObject, Message};
-use crate::protocol::ProtocolVersion;
+use crate::protocol::{methods, ProtocolVersion};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -24,8 +24,8 @@ impl Session {
         let batch_inbound = Inbound { out: collector, headers: inbound.headers.clone() };
         for msg in items {
             if let Message::Request { id, method, .. } = &msg {
-                if method == "initialize" {
-                    let err = ErrorObject::invalid_request("initialize must not be part of a batch");
+                if methods::method(method).is_some_and(|m| !m.batchable) {
+                    let err = ErrorObject::invalid_request(format!("{method} must not be part of a batch"));
                     batch_inbound.out.send(jsonrpc::encode_error(Some(id), &err));
                     continue;
                 }

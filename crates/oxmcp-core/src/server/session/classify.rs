@@ -2,11 +2,11 @@
 //! `RequestContext` it runs with, or the error that rejects it before any routing.
 
 use super::{lock, Inbound, Session};
-use crate::jsonrpc::{codes, ErrorObject, RequestId};
-use crate::protocol::{meta, ProtocolVersion, LEGACY_ONLY_METHODS};
+use crate::jsonrpc::{ErrorObject, RequestId};
+use crate::protocol::{meta, methods, request_era, stateless_version, ProtocolVersion};
 use crate::server::handler::{Cancellation, Progress, RequestContext};
 use crate::server::logging::{LogGate, LogLevel};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::Arc;
 
 impl Session {
@@ -39,29 +39,17 @@ impl Session {
             task: None,
         };
         let session_log = || LogGate::Session(self.log_level.clone());
-        if let Some(raw) = req_meta.and_then(|m| m.get(meta::PROTOCOL_VERSION)) {
-            let Some(requested) = raw.as_str() else {
-                return Err(ErrorObject::invalid_params(format!(
-                    "_meta[\"{}\"] must be a string",
-                    meta::PROTOCOL_VERSION
-                )));
-            };
+        // No header here: the HTTP transport settles the header's say before dispatching.
+        if let Some(declared) = request_era(Some(params), None).declared_version() {
+            let requested = declared?;
             if !req_meta.and_then(|m| m.get(meta::CLIENT_CAPABILITIES)).is_some_and(Value::is_object) {
                 return Err(ErrorObject::invalid_params(format!(
                     "missing _meta[\"{}\"]: every 2026-07-28 request must declare its client capabilities (use {{}} for none)",
                     meta::CLIENT_CAPABILITIES
                 )));
             }
-            let version = ProtocolVersion::parse(requested).filter(|v| v.is_modern()).ok_or_else(|| {
-                // The same list as server/discover: handshake-era revisions stay reachable via initialize.
-                let supported: Vec<_> = ProtocolVersion::ALL.iter().rev().map(|v| v.as_str()).collect();
-                ErrorObject::new(
-                    codes::UNSUPPORTED_PROTOCOL_VERSION,
-                    format!("Unsupported protocol version: {requested}"),
-                )
-                .with_data(json!({ "supported": supported, "requested": requested }))
-            })?;
-            if LEGACY_ONLY_METHODS.contains(&method) {
+            let version = stateless_version(requested)?;
+            if methods::method(method).is_some_and(methods::MethodInfo::legacy_only) {
                 return Err(ErrorObject::method_not_found(method));
             }
             let log = match req_meta.and_then(|m| m.get(meta::LOG_LEVEL)) {

@@ -4,7 +4,7 @@
 
 use super::{lock, Outbound, Session};
 use crate::jsonrpc::{self, codes, ErrorObject};
-use crate::protocol::meta;
+use crate::protocol::{meta, methods};
 use crate::server::handler::{Handler, HandlerError, Reply, RequestContext, ToolOutput};
 use crate::server::{pagination, CacheScope};
 use serde_json::{json, Map, Value};
@@ -22,9 +22,6 @@ pub(super) struct Responder {
     pub(super) mrtr: Option<(String, Value)>,
 }
 
-/// Results of these methods carry caching hints in the stateless revision.
-const CACHEABLE: &[&str] =
-    &["server/discover", "tools/list", "resources/list", "resources/templates/list", "prompts/list", "resources/read"];
 impl Responder {
     /// Hands this request to the handler: returns the handler, the request context and a `Reply`
     /// that runs `done` with this responder when the handler answers (from any thread).
@@ -62,7 +59,7 @@ impl Responder {
     pub(super) fn finish_ok(self, mut result: Map<String, Value>) {
         if self.ctx.version.is_modern() {
             result.insert("resultType".into(), Value::from("complete"));
-            if CACHEABLE.contains(&&*self.ctx.method) {
+            if methods::method(&self.ctx.method).is_some_and(|m| m.cacheable) {
                 let config = self.session.server.config();
                 let (ttl, scope) = self.cache.unwrap_or((config.cache_ttl_ms, config.cache_scope));
                 // An MRTR retry's result must not be cached.

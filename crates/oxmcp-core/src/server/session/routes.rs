@@ -4,6 +4,7 @@
 use super::lock;
 use super::responder::{failed_as_internal, Responder};
 use crate::jsonrpc::ErrorObject;
+use crate::protocol::methods;
 use crate::server::handler::{
     HandlerError, ListKind, ListOutput, PromptGet, PromptOutput, ResourceOutput, ResourceRead, ToolCall, ToolOutput,
 };
@@ -14,13 +15,18 @@ use serde_json::{json, Map, Value};
 impl Responder {
     pub(super) fn route(self, params: Value) {
         let method = self.ctx.method.clone();
+        // A method of the other era does not exist for this request (the table decides; stateless
+        // requests for handshake-only methods were already refused when classified).
+        if !methods::method(&method).is_some_and(|m| m.exists_in(self.ctx.version)) {
+            return self.finish(Err(ErrorObject::method_not_found(&method)));
+        }
         match &*method {
             "initialize" => {
                 let r = self.session.initialize(&params);
                 self.finish(r)
             }
             "ping" => self.finish_ok(Map::new()),
-            "server/discover" if self.ctx.version.is_modern() => {
+            "server/discover" => {
                 let r = self.session.discover();
                 self.finish_ok(r)
             }
@@ -63,7 +69,7 @@ impl Responder {
                 drop(subs);
                 self.finish_ok(Map::new())
             }
-            "subscriptions/listen" if self.ctx.version.is_modern() => self.listen(&params),
+            "subscriptions/listen" => self.listen(&params),
             "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/result" | "tasks/list" => self.tasks_method(&params),
             other => {
                 let err = ErrorObject::method_not_found(other);

@@ -271,7 +271,8 @@ impl Responder {
             if !model::declares_extension(&self.ctx.client_capabilities()) {
                 return self.finish(Err(model::missing_extension(&method)));
             }
-        } else if self.ctx.version < ProtocolVersion::V2025_11_25 || &*method == "tasks/update" {
+        } else if self.ctx.version < ProtocolVersion::V2025_11_25 {
+            // Handshake-era tasks arrived in 2025-11-25 (`tasks/update` is stateless only: see the method table).
             return self.finish(Err(ErrorObject::method_not_found(&method)));
         }
         if &*method == "tasks/list" {

@@ -9,7 +9,7 @@ use crate::server::handler::{
     HandlerError, ListKind, ListOutput, PromptGet, PromptOutput, ResourceOutput, ResourceRead, ToolCall, ToolOutput,
 };
 use crate::server::logging::LogLevel;
-use crate::server::Catalog;
+use crate::server::{Catalog, ResourceTarget};
 use serde_json::{json, Map, Value};
 
 impl Responder {
@@ -159,6 +159,18 @@ impl Responder {
             let err = ErrorObject::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }));
             return self.finish(Err(err));
         };
+        // Template variables go through the template's schema, the path tool arguments take.
+        let target = match target {
+            ResourceTarget::Template(t, matched) => match t.convert_variables(matched) {
+                Ok(vars) => ResourceTarget::Template(t, vars),
+                Err(e) => {
+                    let text = format!("Invalid variable for resource template {}: {e}", t.uri_template);
+                    let data = json!({ "uri": uri, "uriTemplate": t.uri_template, "field": e.field });
+                    return self.finish(Err(ErrorObject::invalid_params(text).with_data(data)));
+                }
+            },
+            target => target,
+        };
         let mut this = self;
         this.cache = target.cache();
         if let Err(e) = this.take_input(&params, &uri, None) {
@@ -197,6 +209,18 @@ impl Responder {
                 .with_data(json!({ "prompt": name, "argument": missing }));
             return self.finish(Err(err));
         }
+        // A typed prompt's arguments go through its schema, the path tool arguments take.
+        let arguments = match &prompt.arguments {
+            None => arguments,
+            Some(schema) => match schema.prepare(arguments) {
+                Ok(converted) => converted,
+                Err(e) => {
+                    let err = ErrorObject::invalid_params(format!("Invalid arguments for prompt {name}: {e}"))
+                        .with_data(json!({ "prompt": name, "field": e.field }));
+                    return self.finish(Err(err));
+                }
+            },
+        };
         let mut this = self;
         if let Err(e) = this.take_input(&params, name, Some(&arguments)) {
             return this.finish(Err(e));

@@ -3,9 +3,9 @@
 //!
 //! Both eras share one path: a request whose `params._meta` carries
 //! `io.modelcontextprotocol/protocolVersion` is served statelessly (2026-07-28); anything else
-//! belongs to the legacy session opened by `initialize`. Per-era differences in results and errors
-//! are applied here, never in handlers.
-
+//! belongs to the legacy session opened by `initialize` (`protocol::era` decides). Which methods
+//! exist in which era, and which results carry caching hints, is `protocol::methods`. Per-era
+//! differences in results and errors are applied here, never in handlers.
 //!
 //! The parts, by job:
 //! - this file: the session's state, the public API transports call, frames and notifications;

@@ -1,7 +1,7 @@
 //! oxmcp-core: the Model Context Protocol engine behind oxmcp.
 //!
 //! - [`jsonrpc`]: JSON-RPC 2.0 framing, ids, errors.
-//! - [`protocol`]: protocol revisions and era rules.
+//! - [`protocol`]: protocol revisions, the era of a request, the method table.
 //! - [`server`]: catalog, the [`server::Handler`] trait, sessions and dispatch.
 //! - [`transport`]: stdio and in-memory transports.
 //!

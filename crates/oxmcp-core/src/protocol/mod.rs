@@ -1,7 +1,11 @@
-//! MCP protocol knowledge: revisions, reserved `_meta` keys, method names.
+//! MCP protocol knowledge: revisions, the era of a request, reserved `_meta` keys, the method table.
 
+pub mod era;
+pub mod methods;
 pub mod version;
 
+pub use era::{request_era, stateless_version, Era};
+pub use methods::{mcp_name_key, method, MethodInfo};
 pub use version::ProtocolVersion;
 
 /// Reserved `_meta` keys of the stateless revision.
@@ -13,14 +17,3 @@ pub mod meta {
     pub const LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
     pub const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 }
-
-/// Methods that exist only in the handshake era; a stateless request for them gets -32601.
-pub const LEGACY_ONLY_METHODS: &[&str] = &[
-    "initialize",
-    "ping",
-    "logging/setLevel",
-    "resources/subscribe",
-    "resources/unsubscribe",
-    "tasks/result",
-    "tasks/list",
-];

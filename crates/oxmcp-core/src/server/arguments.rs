@@ -1,6 +1,9 @@
-//! Tool arguments: lenient coercion of what LLM clients tend to send, then validation against the
-//! tool's JSON Schema, with errors that name the offending field.
+//! Arguments: lenient coercion of what LLM clients tend to send, then validation against a JSON
+//! Schema, with errors that name the offending field. One path for tool arguments, prompt
+//! arguments and resource-template variables. The string formats `date`, `date-time`, `time` and
+//! `uuid` are checked (see `formats`); other formats stay annotations.
 
+use super::formats;
 use jsonschema::Validator;
 use serde_json::{Map, Value};
 
@@ -35,7 +38,14 @@ impl ArgumentSchema {
     /// Compiles a schema. `drop_unknown` removes arguments the schema does not declare before
     /// validation (what FastMCP users expect from generated schemas).
     pub fn compile(schema: &Value, drop_unknown: bool) -> Result<Self, String> {
-        let validator = jsonschema::validator_for(schema).map_err(|e| format!("invalid input schema: {e}"))?;
+        let mut options = jsonschema::options().should_validate_formats(true);
+        for (name, check) in formats::CHECKED {
+            options = options.with_format(name, check);
+        }
+        for &name in formats::other_formats() {
+            options = options.with_format(name, |_: &str| true);
+        }
+        let validator = options.build(schema).map_err(|e| format!("invalid input schema: {e}"))?;
         let known = if drop_unknown {
             schema.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect())
         } else {
@@ -251,5 +261,25 @@ mod tests {
         assert!(!out.contains_key("junk"));
         let raw = ArgumentSchema::compile(&json!({"type": "object", "additionalProperties": false}), false).unwrap();
         assert!(raw.prepare(obj(json!({"junk": 1}))).is_err());
+    }
+
+    #[test]
+    fn four_string_formats_are_checked_others_are_not() {
+        let s = ArgumentSchema::compile(
+            &json!({"type": "object", "properties": {
+                "day": {"type": "string", "format": "date"},
+                "at": {"type": "string", "format": "date-time"},
+                "id": {"type": "string", "format": "uuid"},
+                "mail": {"type": "string", "format": "email"}
+            }}),
+            false,
+        )
+        .unwrap();
+        let ok = json!({"day": "2026-07-28", "at": "2026-07-28T09:30:00", "id": "12345678123456781234567812345678"});
+        assert!(s.prepare(obj(ok)).is_ok());
+        assert_eq!(s.prepare(obj(json!({"day": "2026-02-30"}))).unwrap_err().field, "day");
+        assert_eq!(s.prepare(obj(json!({"at": "soon"}))).unwrap_err().field, "at");
+        assert_eq!(s.prepare(obj(json!({"id": "x"}))).unwrap_err().field, "id");
+        assert!(s.prepare(obj(json!({"mail": "not an address"}))).is_ok(), "other formats stay annotations");
     }
 }

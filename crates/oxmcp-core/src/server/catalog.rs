@@ -4,7 +4,7 @@
 //! `Handler` uses to find the code behind it. A `Catalog` is immutable once shared: changes build a
 //! new one (copy on write), so readers never lock for longer than an `Arc` clone.
 
-use super::arguments::ArgumentSchema;
+use super::arguments::{ArgumentError, ArgumentSchema};
 use super::uri_template::UriTemplate;
 use super::CacheScope;
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ pub struct ToolSpec {
     pub arguments: ArgumentSchema,
     pub handle: u64,
     /// `execution.taskSupport` of the definition: whether calls may become tasks.
-    pub task_support: super::tasks::TaskSupport,
+    pub task_support: super::tasks::record::TaskSupport,
     /// A call that may become a task starts as a plain request and becomes one when the function
     /// calls `RequestContext::start_task` (else it is a task from the start).
     pub task_manual_start: bool,
@@ -38,7 +38,7 @@ impl ToolSpec {
         }
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
         let task_support =
-            super::tasks::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
+            super::tasks::record::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
         Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false })
     }
 }
@@ -79,6 +79,9 @@ pub struct TemplateSpec {
     pub definition: Value,
     pub handle: u64,
     pub cache: Option<(u64, CacheScope)>,
+    /// The URI variables' schema (see [`TemplateSpec::with_variables`]); `None`: they reach the
+    /// handler as the strings read from the URI.
+    pub variables: Option<ArgumentSchema>,
 }
 
 impl TemplateSpec {
@@ -86,7 +89,33 @@ impl TemplateSpec {
         let raw = required_str(&definition, "uriTemplate", "resource template")?;
         required_str(&definition, "name", "resource template")?;
         let template = UriTemplate::parse(&raw)?;
-        Ok(TemplateSpec { uri_template: raw, template, definition, handle, cache: None })
+        Ok(TemplateSpec { uri_template: raw, template, definition, handle, cache: None, variables: None })
+    }
+
+    /// Types the URI variables: `schema` is a JSON Schema object like a tool's `inputSchema`
+    /// (`{"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]}`) whose
+    /// properties are variables of the template. `resources/read` then converts the matched strings
+    /// with it (`"42"` -> `42`) and answers -32602 naming the variable when one does not fit.
+    pub fn with_variables(mut self, schema: &Value) -> Result<Self, String> {
+        let what = format!("resource template {:?}", self.uri_template);
+        let compiled = compile_object_schema(schema, &what)?;
+        let properties = schema.get("properties").and_then(Value::as_object);
+        if let Some(p) =
+            properties.into_iter().flat_map(|p| p.keys()).find(|p| !self.template.variables().any(|v| v == *p))
+        {
+            return Err(format!("{what}: {p:?} is not a variable of the template"));
+        }
+        self.variables = Some(compiled);
+        Ok(self)
+    }
+
+    /// The variables a URI matched, as the handler gets them: converted and validated by the
+    /// template's schema when it has one, else unchanged (strings).
+    pub fn convert_variables(&self, matched: Map<String, Value>) -> Result<Map<String, Value>, ArgumentError> {
+        match &self.variables {
+            Some(schema) => schema.prepare(matched),
+            None => Ok(matched),
+        }
     }
 }
 
@@ -96,6 +125,8 @@ pub struct PromptSpec {
     /// Names of required arguments, checked before the handler runs.
     pub required: Vec<String>,
     pub handle: u64,
+    /// The arguments' schema (see [`PromptSpec::with_arguments`]); `None`: only `required` is checked.
+    pub arguments: Option<ArgumentSchema>,
 }
 
 impl PromptSpec {
@@ -111,8 +142,25 @@ impl PromptSpec {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(PromptSpec { name, definition, required, handle })
+        Ok(PromptSpec { name, definition, required, handle, arguments: None })
     }
+
+    /// Types the arguments: `schema` is a JSON Schema object like a tool's `inputSchema`.
+    /// `prompts/get` then coerces and validates the arguments with it, as `tools/call` does for a
+    /// tool (an `enum` restricts a value to its choices), and answers -32602 naming the argument.
+    /// Arguments the schema does not declare are kept (`additionalProperties` decides).
+    pub fn with_arguments(mut self, schema: &Value) -> Result<Self, String> {
+        self.arguments = Some(compile_object_schema(schema, &format!("prompt {:?}", self.name))?);
+        Ok(self)
+    }
+}
+
+/// Compiles a `{"type": "object", ...}` schema of named values (prompt arguments, URI variables).
+fn compile_object_schema(schema: &Value, what: &str) -> Result<ArgumentSchema, String> {
+    if !schema.is_object() || schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(format!("{what}: the schema must be an object with \"type\": \"object\""));
+    }
+    ArgumentSchema::compile(schema, false).map_err(|e| format!("{what}: {e}"))
 }
 
 fn required_str(def: &Value, key: &str, what: &str) -> Result<String, String> {
@@ -248,7 +296,9 @@ impl Catalog {
 #[derive(Clone)]
 pub enum ResourceTarget {
     Static(Arc<ResourceSpec>),
-    /// A template and the variables read from the URI.
+    /// A template and the variables read from the URI: strings as matched by `resolve_resource`;
+    /// in a `ResourceRead` handed to the handler, converted by the template's schema when it has
+    /// one (`TemplateSpec::convert_variables`), e.g. the number 42 for an integer variable.
     Template(Arc<TemplateSpec>, Map<String, Value>),
 }
 

@@ -50,7 +50,7 @@ pub struct RequestContext {
     /// earlier rounds') and the function's own carried state. `None` on a first round.
     pub input: Option<Arc<Carried>>,
     /// Set on a `tools/call` that is, or may become, a task (see `start_task`).
-    pub task: Option<Arc<crate::server::tasks::TaskLink>>,
+    pub task: Option<Arc<crate::server::tasks::link::TaskLink>>,
 }
 
 /// Progress reporting for one request: its token and the last value sent (progress must increase).

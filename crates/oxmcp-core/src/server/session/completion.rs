@@ -1,6 +1,9 @@
 //! `completion/complete`: checks the reference, asks the handler, caps the values at 100.
 
-use super::*;
+use super::responder::{failed_as_internal, Responder};
+use crate::jsonrpc::ErrorObject;
+use crate::server::handler::{CompletionOutput, CompletionRef, CompletionRequest};
+use serde_json::{json, Map, Value};
 
 impl Responder {
     pub(super) fn complete(self, params: &Value) {

@@ -2,7 +2,11 @@
 //! client's answers into `ctx.input`, and answering `input_required` with a freshly sealed state.
 //! The sealing itself is in `server::request_state`.
 
-use super::*;
+use super::responder::Responder;
+use crate::jsonrpc::ErrorObject;
+use crate::server::request_state::{self, Binding, Carried};
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 impl Responder {
     /// Stateless MRTR: reads the client's `inputResponses` and verifies the `requestState` it

@@ -1,6 +1,12 @@
 //! `subscriptions/listen` (stateless): a request that stays open and carries change notifications.
 
-use super::*;
+use super::responder::Responder;
+use crate::jsonrpc::ErrorObject;
+use crate::protocol::meta;
+use crate::server::changes::Change;
+use serde_json::{json, Map, Value};
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 
 impl Responder {
     /// `subscriptions/listen` (stateless): acknowledges the filter it honours, then forwards

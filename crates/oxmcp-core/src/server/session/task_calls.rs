@@ -1,10 +1,19 @@
 //! Tasks in the dispatcher: which `tools/call` becomes a task, and the `tasks/*` methods of both
 //! eras. The model (store, status machine, wire shapes) is in `server::tasks`.
 
-use super::*;
+use super::responder::Responder;
+use super::{lock, Outbound, Session};
+use crate::jsonrpc::{self, codes, ErrorObject, Incoming, Message, RequestId};
+use crate::protocol::{meta, ProtocolVersion};
+use crate::server::handler::{Cancellation, HandlerError, Headers, Reply, RequestContext, ToolCall, ToolOutput};
+use crate::server::logging::LogGate;
+use crate::server::request_state;
 use crate::server::tasks::{self as model, NewTask, TaskLink, TaskOutcome, TaskRecord, TaskSupport, Tasks};
+use crate::server::Server;
 use crate::server::ToolSpec;
+use serde_json::{json, Map, Value};
 use std::sync::Weak;
+use std::sync::{Arc, Mutex};
 
 /// Drops what a task's function sends once its request was answered (stateless wire: there is no
 /// stream left to carry it).
@@ -262,7 +271,8 @@ impl Responder {
             if !model::declares_extension(&self.ctx.client_capabilities()) {
                 return self.finish(Err(model::missing_extension(&method)));
             }
-        } else if self.ctx.version < ProtocolVersion::V2025_11_25 || &*method == "tasks/update" {
+        } else if self.ctx.version < ProtocolVersion::V2025_11_25 {
+            // Handshake-era tasks arrived in 2025-11-25 (`tasks/update` is stateless only: see the method table).
             return self.finish(Err(ErrorObject::method_not_found(&method)));
         }
         if &*method == "tasks/list" {

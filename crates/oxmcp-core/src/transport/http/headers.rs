@@ -6,6 +6,7 @@ use super::body::BoxBody;
 use super::incoming::single_request;
 use super::status::error_response;
 use crate::jsonrpc::{codes, ErrorObject, Incoming};
+use crate::protocol::mcp_name_key;
 use crate::server::Headers;
 use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
@@ -56,7 +57,7 @@ pub(super) fn require_event_stream(headers: &HeaderMap) -> Result<(), Response<B
 }
 
 /// 2026-07-28 request-metadata headers must match the body: `MCP-Protocol-Version`, `Mcp-Method`,
-/// and `Mcp-Name` for the methods that name something (see [`mcp_name_key`]).
+/// and `Mcp-Name` for the methods that name something (the method table's `mcp_name_key`).
 pub(super) fn check_metadata_headers(
     headers: &HeaderMap,
     incoming: &Incoming,
@@ -79,17 +80,5 @@ fn must_match(headers: &HeaderMap, name: &str, expected: &str, source: &str) -> 
         Some(h) if h == expected => Ok(()),
         Some(h) => Err(mismatch(format!("{name} is {h:?} but {source} {expected:?}"))),
         None => Err(mismatch(format!("the {name} header is missing"))),
-    }
-}
-
-/// Which param the `Mcp-Name` header mirrors for `method`. Only the methods this server
-/// implements: an unknown or removed method must reach the dispatcher and get -32601, not a
-/// header complaint.
-fn mcp_name_key(method: &str) -> Option<&'static str> {
-    match method {
-        "tools/call" | "prompts/get" => Some("name"),
-        "resources/read" => Some("uri"),
-        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
-        _ => None,
     }
 }

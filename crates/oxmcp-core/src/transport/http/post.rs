@@ -11,34 +11,10 @@ use super::request_body::{read_message, RequestBody};
 use super::state::State;
 use super::status::{error_response, error_response_for, plain_status};
 use crate::jsonrpc::{self, ErrorObject, Incoming};
-use crate::protocol::{meta, ProtocolVersion};
+use crate::protocol::{request_era, ProtocolVersion};
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-
-/// Which wire a POSTed frame speaks.
-enum Era {
-    /// 2026-07-28, served statelessly; `declared` is the version the body's `_meta` names.
-    Stateless { declared: Option<String> },
-    /// The handshake era: `initialize`, then `Mcp-Session-Id` on every request.
-    Handshake,
-}
-
-/// The stateless wire: `_meta` says so, or the MCP-Protocol-Version header names a stateless
-/// revision (then missing `_meta` is the client's error, not a missing session). Any session
-/// header is ignored (spec digest §4.2).
-fn era(incoming: &Incoming, headers: &HeaderMap) -> Era {
-    let declared = single_request(incoming)
-        .and_then(|(_, params)| params.get("_meta")?.get(meta::PROTOCOL_VERSION)?.as_str())
-        .map(str::to_string);
-    let header_is_modern =
-        header(headers, "mcp-protocol-version").and_then(ProtocolVersion::parse).is_some_and(|v| v.is_modern());
-    if declared.is_some() || header_is_modern {
-        Era::Stateless { declared }
-    } else {
-        Era::Handshake
-    }
-}
 
 pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
     let (parts, body) = req.into_parts();
@@ -58,9 +34,16 @@ pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) ->
         Ok(i) => i,
         Err(e) => return error_response(StatusCode::BAD_REQUEST, e),
     };
-    match era(&incoming, &headers) {
-        Era::Stateless { declared } => stateless(state, incoming, &headers, declared).await,
-        Era::Handshake => handshake(state, incoming, &headers).await,
+    // The era is decided where the dispatcher decides it (`protocol::era`): `_meta` names a
+    // version, or the MCP-Protocol-Version header names a stateless revision. Any session header
+    // is then ignored (spec digest §4.2).
+    let params = single_request(&incoming).map(|(_, params)| params);
+    match request_era(params, header(&headers, "mcp-protocol-version")).declared_version() {
+        Some(declared) => {
+            let declared = declared.map(str::to_string);
+            stateless(state, incoming, &headers, declared).await
+        }
+        None => handshake(state, incoming, &headers).await,
     }
 }
 
@@ -69,18 +52,15 @@ async fn stateless(
     state: &State,
     incoming: Incoming,
     headers: &HeaderMap,
-    declared: Option<String>,
+    declared: Result<String, ErrorObject>,
 ) -> Response<BoxBody> {
     let id = request_id(&incoming);
     if !expects_answer(&incoming) {
         return plain_status(StatusCode::ACCEPTED);
     }
-    let Some(version) = declared else {
-        let err = ErrorObject::invalid_params(format!(
-            "missing _meta[\"{}\"]: every 2026-07-28 request declares its protocol version and client capabilities",
-            meta::PROTOCOL_VERSION
-        ));
-        return error_response_for(StatusCode::BAD_REQUEST, id, err);
+    let version = match declared {
+        Ok(v) => v,
+        Err(err) => return error_response_for(StatusCode::BAD_REQUEST, id, err),
     };
     // Headers are checked against the body before the version's support (-32020 first).
     if let Err(e) = check_metadata_headers(headers, &incoming, &version) {

@@ -20,7 +20,7 @@ pub struct ToolRegistration<'py> {
     task_start: Bound<'py, PyAny>,
 }
 
-/// `oxmcp._registration.ResourceRegistration` and `TemplateRegistration` (the same fields).
+/// `oxmcp._registration.ResourceRegistration`, and the resource part of a `TemplateRegistration`.
 #[derive(FromPyObject)]
 pub struct ResourceRegistration<'py> {
     definition: Bound<'py, PyAny>,
@@ -29,11 +29,30 @@ pub struct ResourceRegistration<'py> {
     cache_scope: Option<Bound<'py, PyAny>>,
 }
 
+/// `oxmcp._registration.TemplateRegistration`: a resource's fields, plus the schema the URI's
+/// variables are converted and validated with (`None`: they reach the function as strings).
+pub struct TemplateRegistration<'py> {
+    pub resource: ResourceRegistration<'py>,
+    pub variables_schema: Option<Value>,
+}
+
+impl<'py> FromPyObject<'_, 'py> for TemplateRegistration<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        Ok(TemplateRegistration {
+            resource: obj.extract()?,
+            variables_schema: optional_schema(&obj.getattr("variables_schema")?, "variables_schema")?,
+        })
+    }
+}
+
 /// `oxmcp._registration.PromptRegistration`.
 #[derive(FromPyObject)]
 pub struct PromptRegistration<'py> {
     definition: Bound<'py, PyAny>,
     entry: Bound<'py, PyAny>,
+    arguments_schema: Option<Bound<'py, PyAny>>,
 }
 
 /// A registration read and checked: the Python function's record, and how to build the catalog
@@ -79,7 +98,7 @@ impl ResourceRegistration<'_> {
     pub fn read<S: 'static>(
         self,
         hints: impl FnOnce(CacheHints) -> Cache,
-        build: fn(Value, u64, Cache) -> Result<S, String>,
+        build: impl FnOnce(Value, u64, Cache) -> Result<S, String> + Send + 'static,
     ) -> PyResult<Registration<S>> {
         let scope = match &self.cache_scope {
             None => None,
@@ -100,11 +119,32 @@ impl ResourceRegistration<'_> {
 
 impl PromptRegistration<'_> {
     pub fn read(self) -> PyResult<Registration<PromptSpec>> {
+        let schema = match &self.arguments_schema {
+            Some(s) => optional_schema(s, "arguments_schema")?,
+            None => None,
+        };
         Ok(Registration {
             entry: entry(&self.entry)?,
             definition: definition(&self.definition)?,
-            build: Box::new(PromptSpec::new),
+            build: Box::new(move |d, h| {
+                let prompt = PromptSpec::new(d, h)?;
+                match &schema {
+                    Some(s) => prompt.with_arguments(s),
+                    None => Ok(prompt),
+                }
+            }),
         })
+    }
+}
+
+/// A JSON Schema field of a registration: a dict, or None.
+fn optional_schema(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Option<Value>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    match convert::from_py(obj) {
+        Ok(v @ Value::Object(_)) => Ok(Some(v)),
+        _ => Err(bad(field, "a JSON Schema dict or None", obj)),
     }
 }
 

@@ -5,7 +5,9 @@ use crate::handler::{Entries, PyHandler};
 use crate::job::Job;
 use crate::memory::MemoryClient;
 use crate::queue::{Queue, Work};
-use crate::registration::{CacheHints, PromptRegistration, Registration, ResourceRegistration, ToolRegistration};
+use crate::registration::{
+    CacheHints, PromptRegistration, Registration, ResourceRegistration, TemplateRegistration, ToolRegistration,
+};
 use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
     CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, ResourceSpec, Server, ServerConfig,
@@ -208,10 +210,17 @@ impl ServerCore {
     }
 
     /// Registers (or replaces) a resource template (`oxmcp._registration.TemplateRegistration`).
-    fn add_template(&self, spec: ResourceRegistration<'_>) -> PyResult<()> {
-        let registration = spec.read(
+    fn add_template(&self, spec: TemplateRegistration<'_>) -> PyResult<()> {
+        let TemplateRegistration { resource, variables_schema } = spec;
+        let registration = resource.read(
             |h| self.cache_hints(h),
-            |d, h, cache| TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s }),
+            move |d, h, cache| {
+                let template = TemplateSpec::new(d, h).map(|s| TemplateSpec { cache, ..s })?;
+                match &variables_schema {
+                    Some(schema) => template.with_variables(schema),
+                    None => Ok(template),
+                }
+            },
         )?;
         self.add("resource template", registration, Catalog::add_template)
     }
@@ -259,6 +268,10 @@ impl ServerCore {
         Ok(Some(match target {
             oxmcp_core::server::ResourceTarget::Static(r) => (r.uri.clone(), PyDict::new(py)),
             oxmcp_core::server::ResourceTarget::Template(t, vars) => {
+                // Converted by the template's schema, as `resources/read` does.
+                let vars = t.convert_variables(vars).map_err(|e| {
+                    PyValueError::new_err(format!("Invalid variable for resource template {}: {e}", t.uri_template))
+                })?;
                 (t.uri_template.clone(), crate::convert::map_to_py(py, &vars)?)
             }
         }))

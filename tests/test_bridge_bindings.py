@@ -216,7 +216,9 @@ async def test_tool_results_on_the_wire(
     server.add_tool(give, "give")
     # Registered again with exactly the flags under test (an annotation decides them otherwise).
     entry = dataclasses.replace(registry_of(server).tools["give"], wraps=wraps, structured=structured)
-    runtime_of(server).core.add_tool(ToolRegistration(definition={"name": "give", "inputSchema": OBJECT}, entry=entry))
+    runtime_of(server).core.add_tool(
+        ToolRegistration(definition={"name": "give", "inputSchema": OBJECT}, entry=entry)
+    )
     async with MockMcpClient(server) as client:
         result = await client.request("tools/call", {"name": "give", "arguments": {}})
     result.pop("_meta", None)

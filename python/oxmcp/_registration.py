@@ -93,12 +93,19 @@ class ResourceRegistration:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TemplateRegistration(ResourceRegistration):
     """`ServerCore.add_template`: ``definition`` is the ResourceTemplate object of
-    ``resources/templates/list``; caching hints as for a resource."""
+    ``resources/templates/list``; caching hints as for a resource. ``variables_schema`` (an object
+    schema over the URI's variables): the core converts and validates the variables a URI matched
+    with it, as it does a tool's arguments (None: they reach the function as strings)."""
+
+    variables_schema: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PromptRegistration:
-    """`ServerCore.add_prompt`: ``definition`` is the Prompt object of ``prompts/list``."""
+    """`ServerCore.add_prompt`: ``definition`` is the Prompt object of ``prompts/list``.
+    ``arguments_schema`` (an object schema over the arguments): the core converts and validates a
+    ``prompts/get``'s arguments with it, as it does a tool's (None: only required names are checked)."""
 
     definition: dict[str, Any]
     entry: Entry
+    arguments_schema: dict[str, Any] | None = None

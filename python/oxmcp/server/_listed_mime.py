@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from oxmcp._pump import Entry
+from oxmcp._registration import Entry
 
 __all__ = ["ListedMimeTypes"]
 

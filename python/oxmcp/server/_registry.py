@@ -100,7 +100,10 @@ class Registry:
 
     async def read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
         """`Context.read_resource`: runs this server's resource function for ``uri``."""
-        found = self._core.match_resource(uri)
+        try:
+            found = self._core.match_resource(uri)
+        except ValueError as e:  # a variable its template's schema refuses
+            raise McpError(ErrorCode.INVALID_PARAMS, str(e), {"uri": uri}) from None
         entry = self.resources.get(found[0]) if found is not None else None
         if found is None or entry is None:
             code = ErrorCode.INVALID_PARAMS if ctx.stateless else ErrorCode.RESOURCE_NOT_FOUND_LEGACY
@@ -229,7 +232,11 @@ class Registry:
             definition = _definition(uriTemplate=uri, **common)
             self._core.add_template(
                 TemplateRegistration(
-                    definition=definition, entry=entry, cache_ttl_ms=cache_ttl_ms, cache_scope=cache_scope
+                    definition=definition,
+                    entry=entry,
+                    cache_ttl_ms=cache_ttl_ms,
+                    cache_scope=cache_scope,
+                    variables_schema=schema.template_variables_schema(spec, variables),
                 )
             )
         else:
@@ -284,7 +291,11 @@ class Registry:
             icons=icons,
             _meta=meta,
         )
-        self._core.add_prompt(PromptRegistration(definition=definition, entry=entry))
+        self._core.add_prompt(
+            PromptRegistration(
+                definition=definition, entry=entry, arguments_schema=schema.prompt_arguments_schema(spec)
+            )
+        )
         self.prompts[prompt_name] = entry
 
     def remove_prompt(self, name: str) -> bool:

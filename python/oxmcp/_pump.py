@@ -25,7 +25,7 @@ from oxmcp._completion import completion_arguments
 from oxmcp._core import CallKind
 from oxmcp._registration import Entry, call_arguments
 from oxmcp.context import Context, InputRequired
-from oxmcp.exceptions import ErrorCode, McpError
+from oxmcp.exceptions import ErrorCode, McpError, ToolError
 
 if TYPE_CHECKING:
     from oxmcp._core import Job, ServerCore
@@ -211,7 +211,9 @@ class Pump:
         if isinstance(exc, McpError) and not (handler is not None and handler.mcp_errors):
             job.fail_protocol(exc.code, exc.message, exc.data)
             return
-        if not isinstance(exc, McpError):
+        if _is_tool_error(job, exc):  # a deliberate answer, not a failure: no traceback
+            logger.debug("tool %r answered with ToolError: %s", entry.name, exc)
+        elif not isinstance(exc, McpError):
             logger.error("%s %r raised %s", job.kind.label, entry.name, type(exc).__name__, exc_info=exc)
         if handler is None:
             _answer_failure(job, entry, exc)
@@ -236,9 +238,21 @@ def _ask_for_input(job: Job, exc: InputRequired) -> None:
     job.input_required(dict(ctx._pending), ctx._carry)
 
 
+def _is_tool_error(job: Job, exc: BaseException) -> bool:
+    return isinstance(exc, ToolError) and job.kind == CallKind.TOOL
+
+
 def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
     if isinstance(exc, McpError):
         job.fail_protocol(exc.code, exc.message, exc.data)
+        return
+    if _is_tool_error(job, exc):
+        assert isinstance(exc, ToolError)
+        # `raise ToolError("message")`: the client reads exactly what the tool said.
+        result: dict[str, Any] = {"content": exc.content, "isError": True}
+        if exc.structured_content is not None:
+            result["structuredContent"] = exc.structured_content
+        job.complete_raw(result)
         return
     detail = str(exc) or type(exc).__name__
     job.fail(f"Error executing {job.kind.label} {entry.name}: {detail}")

@@ -10,7 +10,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml crates/oxmcp-core/Cargo.toml pyproject.toml
 
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
-DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4" "fastapi>=0.110"
+DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4" "fastapi>=0.110" "mypy==2.4.1"
 
 .PHONY: help run test test-rust test-python test-conformance bench bench-quick lint fmt build clean
 

@@ -143,3 +143,29 @@ async def test_tool_error_text_reaches_the_client_as_written(
     assert result["isError"] is True
     assert result["content"] == [{"type": "text", "text": "no such city: Atlantis"}]
     assert not caplog.records  # a deliberate answer: no traceback in the server's log
+
+
+@pytest.mark.asyncio
+async def test_a_datetime_argument_may_be_a_date_alone() -> None:
+    server, seen = make_server()
+    args = {"day": "2026-07-28", "at": "09:30", "when": "2026-07-28", "ref": str(uuid.UUID(int=1))}
+    async with MockMcpClient(server) as client:
+        assert await client.call_tool("schedule", args) == "ok"
+    assert seen[0][2] == datetime.datetime(2026, 7, 28)  # midnight, as datetime.fromisoformat reads it
+
+
+class Opaque:
+    """A class no JSON Schema describes."""
+
+
+def test_a_hand_written_input_schema_may_describe_any_parameter_type() -> None:
+    server = McpServer("own-schema")
+
+    def raw(thing: Opaque) -> str:
+        return "x"
+
+    # The hand-written schema describes the arguments, so the parameter's type is not refused...
+    server.add_tool(raw, input_schema={"type": "object", "properties": {"thing": {"type": "object"}}})
+    # ...while a generated schema cannot describe it: refused at registration, naming the parameter.
+    with pytest.raises(TypeError, match="'thing'"):
+        server.add_tool(raw, "generated")

@@ -118,7 +118,9 @@ def _parameter_schema(fn_name: str, param: str, ann: Any) -> dict[str, Any]:
         ) from None
 
 
-def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool = False) -> FunctionSpec:
+def analyze_function(
+    fn: Callable[..., Any], *, kind: str = "tool", strict: bool = False, own_input_schema: bool = False
+) -> FunctionSpec:
     """Read a tool / resource / prompt function's signature, type hints and docstring.
 
     ``kind`` is ``"tool"`` (arguments are JSON values; the output schema is derived), or anything else
@@ -131,6 +133,9 @@ def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool
     for ``-> Any``, whose value may be content sent without the structured result the schema promises.
     Without it (the behaviour before registration asked for it) the parameter takes any JSON value and
     ``Any`` is wrapped as ``{"result": ...}``.
+
+    ``own_input_schema=True``: the caller brings its own input schema (``@server.tool(input_schema=...)``),
+    so no parameter is refused for its type; the output is still analysed as ``strict`` says.
 
     Raises TypeError for ``*args``, for more than one ``Context`` parameter, for annotations that cannot
     be resolved, and (when strict) for a parameter type no schema describes, naming parameter and type.
@@ -168,7 +173,8 @@ def analyze_function(fn: Callable[..., Any], *, kind: str = "tool", strict: bool
                 )
             context_param = param.name
             continue
-        schema = _parameter_schema(name, param.name, ann) if strict else type_to_schema(ann)
+        describe = strict and not own_input_schema
+        schema = _parameter_schema(name, param.name, ann) if describe else type_to_schema(ann)
         annotated_desc = annotated_description(ann) if ann is not EMPTY else None
         if annotated_desc is None and param.name in doc_params and doc_params[param.name]:
             schema["description"] = doc_params[param.name]

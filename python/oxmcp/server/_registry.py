@@ -76,7 +76,6 @@ class Registry:
         self.tools: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}  # by URI, and templates by their uriTemplate
         self.prompts: dict[str, Entry] = {}
-        self.completion: Entry | None = None
         self._error_hook: ErrorHook | None = None
         self._owner: weakref.ref[Any] | None = None
         self._listed_mime = ListedMimeTypes()
@@ -130,7 +129,9 @@ class Registry:
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
     ) -> None:
-        spec = schema.analyze_function(fn, kind="tool", strict=True)
+        spec = schema.analyze_function(
+            fn, kind="tool", strict=True, own_input_schema=input_schema is not None
+        )
         if input_schema is not None and (
             not isinstance(input_schema, dict) or input_schema.get("type") != "object"
         ):
@@ -311,7 +312,6 @@ class Registry:
 
     def set_completion(self, fn: Callable[..., Any]) -> None:
         entry = Entry(fn.__name__, fn, _is_async(fn))
-        self.completion = entry
         self._core.set_completion(entry, entry.is_async)
 
     def set_validator(self, fn: Callable[..., Any]) -> None:

@@ -97,11 +97,12 @@ fn is_offset(s: &str) -> bool {
     }
 }
 
-/// A date and a time separated by `T` (or a space), e.g. `2026-07-28T09:30:00Z`.
+/// A date and a time separated by `T` (or a space), e.g. `2026-07-28T09:30:00Z`, or a date alone
+/// (midnight: `datetime.fromisoformat("2026-07-28")` takes it on every Python we support).
 pub fn is_date_time(s: &str) -> bool {
     match s.find(['T', 't', ' ']) {
         Some(i) => is_date(&s[..i]) && is_time(&s[i + 1..]),
-        None => false,
+        None => is_date(s),
     }
 }
 
@@ -138,10 +139,16 @@ mod tests {
 
     #[test]
     fn date_times() {
-        for ok in ["2026-07-28T09:30:00Z", "2026-07-28T09:30:00", "2026-07-28 09:30", "2026-07-28T09:30:00.5+01:00"] {
+        for ok in [
+            "2026-07-28T09:30:00Z",
+            "2026-07-28T09:30:00",
+            "2026-07-28 09:30",
+            "2026-07-28T09:30:00.5+01:00",
+            "2026-07-28",
+        ] {
             assert!(is_date_time(ok), "{ok}");
         }
-        for bad in ["2026-07-28", "2026-07-28T", "2026-07-28T25:00", "tomorrow"] {
+        for bad in ["2026-07-28T", "2026-07-28T25:00", "2026-02-30", "tomorrow"] {
             assert!(!is_date_time(bad), "{bad}");
         }
     }

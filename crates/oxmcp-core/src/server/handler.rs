@@ -39,7 +39,7 @@ pub struct RequestContext {
     pub client: Option<Arc<ClientInfo>>,
     pub cancellation: Arc<Cancellation>,
     /// Where this request's answer goes (notifications about it go there first).
-    pub outbound: Arc<dyn crate::server::Outbound>,
+    pub outbound: Arc<dyn super::outbound::Outbound>,
     /// The session's requests to the client (handshake era only).
     pub peer: Option<Arc<PeerRequests>>,
     /// Whether log messages about this request reach the client.

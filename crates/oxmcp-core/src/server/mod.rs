@@ -6,6 +6,7 @@ pub mod changes;
 pub mod formats;
 pub mod handler;
 pub mod logging;
+pub mod outbound;
 pub mod pagination;
 pub mod peer;
 pub mod request_state;
@@ -21,8 +22,9 @@ pub use handler::{
     ResourceRead, ToolCall, ToolOutput,
 };
 pub use logging::LogLevel;
+pub use outbound::Outbound;
 pub use request_state::RequestStateKeys;
-pub use session::{Inbound, Outbound, Session};
+pub use session::{Inbound, Session};
 pub use tasks::{MemoryTaskStore, TaskConfig, TaskStore, TaskSupport};
 
 use serde_json::{Map, Value};

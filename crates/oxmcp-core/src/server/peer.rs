@@ -5,7 +5,7 @@
 //! request was cancelled, or the tool stopped waiting) forgets the entry and tells the client with
 //! `notifications/cancelled`, so nothing is left behind on either side.
 
-use super::Outbound;
+use super::outbound::Outbound;
 use crate::jsonrpc::{self, ErrorObject, RequestId};
 use serde_json::{json, Value};
 use std::collections::HashMap;

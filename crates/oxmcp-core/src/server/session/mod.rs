@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use super::outbound::Outbound;
 pub use responder::REJECTED_BY;
 
 /// 2025-03-26 JSON-RPC batches.
@@ -50,23 +51,6 @@ mod responder;
 mod routes;
 /// Tasks: `tools/call` promotion and the `tasks/*` methods (both eras).
 mod task_calls;
-
-/// Where a session's outgoing frames go. `send` must not block for long: transports queue.
-pub trait Outbound: Send + Sync + 'static {
-    /// A response (or a batch of responses): the last frame for the request it answers.
-    fn send(&self, frame: Vec<u8>);
-    /// A notification related to a request in flight (progress, log). Streams carry it before the
-    /// response; transports without streams treat it like any frame.
-    fn send_notification(&self, frame: Vec<u8>) {
-        self.send(frame)
-    }
-    /// A request ended without a response (it was cancelled). Batch collectors count these.
-    fn skip(&self) {}
-    /// False once frames can no longer reach the client (e.g. its HTTP GET stream closed).
-    fn is_open(&self) -> bool {
-        true
-    }
-}
 
 /// Transport facts that come with one incoming frame.
 #[derive(Clone)]

@@ -24,13 +24,13 @@ from oxmcp import _results
 from oxmcp._completion import completion_arguments
 from oxmcp._core import CallKind
 from oxmcp._registration import Entry, call_arguments
-from oxmcp.context import Context, InputRequired
+from oxmcp.context import Context, ContextHost, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError, ToolError
 
 if TYPE_CHECKING:
     from oxmcp._core import Job, ServerCore
 
-__all__ = ["Entry", "ErrorHook", "Pump", "PumpHost", "call_arguments"]  # Entry, call_arguments: old path
+__all__ = ["ErrorHook", "Pump", "PumpHost"]
 
 logger = logging.getLogger("oxmcp.server")
 
@@ -48,17 +48,13 @@ class ErrorHook(Protocol):
         ...
 
 
-class PumpHost(Protocol):
-    """What the pump needs from the server it runs calls for (`McpServer` is one). The pump holds
-    it by weak reference and hands it to each `Context`."""
+class PumpHost(ContextHost, Protocol):
+    """What the pump needs from the server it runs calls for (the server's registry): what each
+    `Context` needs, plus the error handler. The pump holds it by weak reference."""
 
     @property
     def error_hook(self) -> ErrorHook | None:
         """The registered error handler, if any."""
-        ...
-
-    async def read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
-        """`Context.read_resource`: runs the host's own resource function for ``uri``."""
         ...
 
 
@@ -131,7 +127,7 @@ class Pump:
                 logger.exception("oxmcp: failed to run a queued call")
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
-        context = Context(job, self._host_ref()) if entry.context_param is not None else None  # type: ignore[arg-type]
+        context = Context(job, self._host_ref()) if entry.context_param is not None else None
         return call_arguments(entry, job.kwargs(), context)
 
     def _invoke(self, job: Job, entry: Entry) -> Any:
@@ -234,8 +230,7 @@ class Pump:
 def _ask_for_input(job: Job, exc: InputRequired) -> None:
     """Answers ``input_required`` with every question the function asked in this round (a
     ``gather`` of several questions records them all before the first one's exception lands)."""
-    ctx = exc.context
-    job.input_required(dict(ctx._pending), ctx._carry)
+    job.input_required(exc.requests, exc.carried)
 
 
 def _is_tool_error(job: Job, exc: BaseException) -> bool:

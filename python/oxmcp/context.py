@@ -87,6 +87,17 @@ class InputRequired(BaseException):
         super().__init__("the client's input is required")
         self.context = context
 
+    @property
+    def requests(self) -> dict[str, dict[str, Any]]:
+        """Every question the function asked in this round, by key: ``{"method", "params"}`` each (a
+        ``gather`` of several questions records them all before the first exception lands)."""
+        return dict(self.context._pending)
+
+    @property
+    def carried(self) -> Any:
+        """What the function carries into its next run (`Context.carry`), or None."""
+        return self.context._carry
+
 
 class Context:
     """The request being served, and the client it came from. See the module docs."""

@@ -1,4 +1,4 @@
-//! Reading a registration: the `oxmcp._registration` records `McpServer` passes to
+//! Reading a registration: the `oxmcp._registration` records the server's registry passes to
 //! `ServerCore.add_*`, one per component kind. Every field is read and validated here, once; an
 //! error names the field it is about.
 

@@ -1,4 +1,5 @@
-//! `ServerCore`: the Python-facing server object. `oxmcp.McpServer` wraps one.
+//! `ServerCore`: the Python-facing server object. `oxmcp.McpServer`'s runtime
+//! (`oxmcp.server._runtime.Runtime`) wraps one.
 
 use crate::call::Entry;
 use crate::handler::{Entries, PyHandler};

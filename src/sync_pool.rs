@@ -57,13 +57,13 @@ fn call_runner(runner: &OnceLock<Py<PyAny>>, queue: Arc<Queue>, data: JobData) {
     // try_attach: at interpreter shutdown the job is simply dropped (its Reply answers).
     Python::try_attach(|py| {
         let Some(runner) = runner.get() else {
-            tracing::error!(target: "oxmcp.executor", "a sync function was called before the pump was set");
+            tracing::error!(target: "oxmcp.sync_pool", "a sync function was called before the pump was set");
             return;
         };
         let result = Py::new(py, Job::new(data, queue)).and_then(|job| runner.call_method1(py, "run_sync", (job,)));
         if let Err(e) = result {
             // The runner answers every job itself; reaching here is a bug in the pump.
-            tracing::error!(target: "oxmcp.executor", "sync runner failed: {e}");
+            tracing::error!(target: "oxmcp.sync_pool", "sync runner failed: {e}");
         }
     });
 }

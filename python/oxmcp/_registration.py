@@ -1,4 +1,4 @@
-"""What `McpServer` hands the Rust core when it registers a function.
+"""What the server's registry (`oxmcp.server._registry`) hands the Rust core when it registers a function.
 
 Two records, two jobs:
 

@@ -3,7 +3,8 @@
 //! - [`jsonrpc`]: JSON-RPC 2.0 framing, ids, errors.
 //! - [`protocol`]: protocol revisions, the era of a request, the method table.
 //! - [`server`]: catalog, the [`server::Handler`] trait, sessions and dispatch.
-//! - [`transport`]: stdio and in-memory transports.
+//! - [`transport`]: stdio, Streamable HTTP (with legacy HTTP+SSE), WebSocket and in-memory, and the
+//!   listener HTTP and WebSocket share.
 //!
 //! No PyO3 here: the Python bindings live in the root crate and implement [`server::Handler`].
 

@@ -15,7 +15,7 @@ pub use handler::*;
 #[allow(unused_imports)]
 pub use raw::*;
 
-use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
+use oxmcp_core::jsonrpc::ErrorObject;
 use oxmcp_core::server::{Handler, Server, ServerConfig, ToolSpec};
 use oxmcp_core::transport::MemoryClient;
 use serde_json::{json, Map, Value};
@@ -123,8 +123,4 @@ pub fn first_text(result: &Value) -> &str {
 
 pub fn err_code(v: &Value) -> i64 {
     v["error"]["code"].as_i64().unwrap_or_else(|| panic!("not an error response: {v}"))
-}
-
-pub fn id_num(n: i64) -> RequestId {
-    RequestId::Num(n)
 }

@@ -142,7 +142,8 @@ pub enum TaskOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {
     pub id: String,
-    /// Who may see it: `TaskOwner` of the request that created it.
+    /// Who may see it: the owner string of the request that created it (`session:…` for a
+    /// handshake-era session, a credential digest for stateless requests).
     pub owner: String,
     pub status: TaskStatus,
     pub status_message: Option<String>,

@@ -22,13 +22,6 @@ pub struct Entry {
     pub structured: bool,
 }
 
-impl Entry {
-    /// A hook that is not a catalog item (list override, validator, completion).
-    pub fn plain(obj: Py<PyAny>, is_async: bool) -> Self {
-        Entry { obj, is_async, wraps: false, structured: false }
-    }
-}
-
 /// What a call runs: the pump picks the Python side's handling by it, `Job.complete_raw` the
 /// shape of the answer.
 #[pyclass(eq, eq_int, frozen, hash, skip_from_py_object, module = "oxmcp._core", name = "CallKind")]

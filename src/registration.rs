@@ -102,11 +102,10 @@ impl ResourceRegistration<'_> {
     ) -> PyResult<Registration<S>> {
         let scope = match &self.cache_scope {
             None => None,
-            Some(s) => Some(match s.extract::<&str>() {
-                Ok("public") => CacheScope::Public,
-                Ok("private") => CacheScope::Private,
-                _ => return Err(bad("cache_scope", "'public' or 'private'", s)),
-            }),
+            Some(s) => match s.extract::<&str>().ok().and_then(CacheScope::parse) {
+                Some(scope) => Some(scope),
+                None => return Err(bad("cache_scope", "'public' or 'private'", s)),
+            },
         };
         let cache = hints((self.cache_ttl_ms, scope));
         Ok(Registration {

@@ -55,11 +55,13 @@ fn positive_seconds(name: &str, value: f64) -> PyResult<()> {
 }
 
 fn cache_scope(scope: &str) -> PyResult<CacheScope> {
-    match scope {
-        "public" => Ok(CacheScope::Public),
-        "private" => Ok(CacheScope::Private),
-        other => Err(PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {other:?}"))),
-    }
+    CacheScope::parse(scope)
+        .ok_or_else(|| PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {scope:?}")))
+}
+
+/// A hook's function (list override, validator, completion): read as every registration's entry is.
+fn hook_entry(entry: Option<Bound<'_, PyAny>>) -> PyResult<Option<Entry>> {
+    entry.map(|e| crate::registration::entry(&e)).transpose()
 }
 
 fn list_kind(kind: &str) -> PyResult<ListKind> {
@@ -244,23 +246,28 @@ impl ServerCore {
     }
 
     /// Replaces the catalog's list of `kind` ("resources" or "prompts") with what `entry` returns.
-    #[pyo3(signature = (kind, entry=None, is_async=true))]
-    fn set_list_override(&self, kind: &str, entry: Option<Py<PyAny>>, is_async: bool) -> PyResult<()> {
+    #[pyo3(signature = (kind, entry=None))]
+    fn set_list_override(&self, kind: &str, entry: Option<Bound<'_, PyAny>>) -> PyResult<()> {
         let kind = list_kind(kind)?;
-        self.entries().set_list_override(kind, entry.map(|obj| Entry::plain(obj, is_async)));
+        let entry = hook_entry(entry)?;
+        self.entries().set_list_override(kind, entry);
         Ok(())
     }
 
     /// Runs `entry` before every request (the `validate_request` hook); `None` removes it.
-    #[pyo3(signature = (entry=None, is_async=true))]
-    fn set_validator(&self, entry: Option<Py<PyAny>>, is_async: bool) {
-        self.entries().set_validator(entry.map(|obj| Entry::plain(obj, is_async)));
+    #[pyo3(signature = (entry=None))]
+    fn set_validator(&self, entry: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        let entry = hook_entry(entry)?;
+        self.entries().set_validator(entry);
+        Ok(())
     }
 
     /// Serves `completion/complete` with `entry` (`None` removes it).
-    #[pyo3(signature = (entry=None, is_async=true))]
-    fn set_completion(&self, entry: Option<Py<PyAny>>, is_async: bool) {
-        self.entries().set_completion(entry.map(|obj| Entry::plain(obj, is_async)));
+    #[pyo3(signature = (entry=None))]
+    fn set_completion(&self, entry: Option<Bound<'_, PyAny>>) -> PyResult<()> {
+        let entry = hook_entry(entry)?;
+        self.entries().set_completion(entry);
+        Ok(())
     }
 
     /// Which resource serves `uri`: `(uri or uriTemplate, {variable: value})`, or None.

@@ -308,16 +308,15 @@ class Registry:
         """``@server.list_resources()`` / ``@server.list_prompts()``."""
         call = self._listed_mime.watch(fn) if kind == "resources" else fn
         entry = Entry(fn.__name__, call, _is_async(fn))
-        self._core.set_list_override(kind, entry, entry.is_async)
+        self._core.set_list_override(kind, entry)
 
     def set_completion(self, fn: Callable[..., Any]) -> None:
         entry = Entry(fn.__name__, fn, _is_async(fn))
-        self._core.set_completion(entry, entry.is_async)
+        self._core.set_completion(entry)
 
     def set_validator(self, fn: Callable[..., Any]) -> None:
         """A subclass's ``validate_request``, called before every request."""
-        is_async = _is_async(fn)
-        self._core.set_validator(Entry("validate_request", fn, is_async), is_async)
+        self._core.set_validator(Entry("validate_request", fn, _is_async(fn)))
 
     def set_error_hook(self, fn: Callable[[BaseException], Any], mcp_errors: bool) -> None:
         self._error_hook = ErrorHook(fn, mcp_errors)

@@ -41,6 +41,15 @@ pub enum CacheScope {
 }
 
 impl CacheScope {
+    /// `"public"` or `"private"`; anything else is `None`.
+    pub fn parse(scope: &str) -> Option<Self> {
+        match scope {
+            "public" => Some(CacheScope::Public),
+            "private" => Some(CacheScope::Private),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CacheScope::Public => "public",

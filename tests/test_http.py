@@ -161,6 +161,19 @@ def test_modern_requests_and_their_errors(srv: Running) -> None:
     ]
 
 
+def test_the_era_over_http_is_the_dispatchers(srv: Running) -> None:
+    """A `_meta` protocol version that is not a string makes the request stateless over HTTP too
+    (protocol::era decides for both): -32602 naming the key, as on stdio; no session is involved."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": 20260728,
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    status, headers, out = post(srv, request("tools/list", {"_meta": meta}))
+    assert (status, out["error"]["code"]) == (400, -32602)
+    assert "must be a string" in out["error"]["message"]
+    assert "mcp-session-id" not in headers
+
+
 def test_bad_input_then_the_next_request_is_served(srv: Running) -> None:
     ok_body, ok_headers = modern("tools/call", {"name": "add", "arguments": {"a": 20, "b": 22}})
 

@@ -10,6 +10,7 @@ use crate::registration::{
     CacheHints, PromptRegistration, Registration, ResourceRegistration, TemplateRegistration, ToolRegistration,
 };
 use crate::sync_pool::SyncPool;
+use oxmcp_core::jsonrpc::ErrorObject;
 use oxmcp_core::server::{
     CacheScope, Catalog, Change, ListKind, MemoryTaskStore, RequestStateKeys, ResourceSpec, Server, ServerConfig,
     TemplateSpec,
@@ -57,6 +58,19 @@ fn positive_seconds(name: &str, value: f64) -> PyResult<()> {
 fn cache_scope(scope: &str) -> PyResult<CacheScope> {
     CacheScope::parse(scope)
         .ok_or_else(|| PyValueError::new_err(format!("cache_scope must be 'public' or 'private', not {scope:?}")))
+}
+
+/// `error` as the Python `oxmcp.McpError` it stands for (or whatever went wrong making one).
+fn mcp_error(py: Python<'_>, error: &ErrorObject) -> PyErr {
+    let make = || -> PyResult<PyErr> {
+        let data = match &error.data {
+            Some(d) => crate::convert::to_py(py, d)?,
+            None => py.None().into_bound(py),
+        };
+        let class = py.import("oxmcp.exceptions")?.getattr("McpError")?;
+        Ok(PyErr::from_value(class.call1((error.code, error.message.as_str(), data))?))
+    };
+    make().unwrap_or_else(|e| e)
 }
 
 /// A hook's function (list override, validator, completion): read as every registration's entry is.
@@ -270,16 +284,15 @@ impl ServerCore {
         Ok(())
     }
 
-    /// Which resource serves `uri`: `(uri or uriTemplate, {variable: value})`, or None.
+    /// Which resource serves `uri`: `(uri or uriTemplate, {variable: value})`, or None. The
+    /// variables are converted by the template's schema, as `resources/read` converts them; a
+    /// variable it refuses raises the same error `resources/read` answers, as an `McpError`.
     fn match_resource<'py>(&self, py: Python<'py>, uri: &str) -> PyResult<Option<(String, Bound<'py, PyDict>)>> {
         let Some(target) = self.server.catalog().resolve_resource(uri) else { return Ok(None) };
+        let target = target.converted(uri).map_err(|e| mcp_error(py, &e))?;
         Ok(Some(match target {
             oxmcp_core::server::ResourceTarget::Static(r) => (r.uri.clone(), PyDict::new(py)),
             oxmcp_core::server::ResourceTarget::Template(t, vars) => {
-                // Converted by the template's schema, as `resources/read` does.
-                let vars = t.convert_variables(vars).map_err(|e| {
-                    PyValueError::new_err(format!("Invalid variable for resource template {}: {e}", t.uri_template))
-                })?;
                 (t.uri_template.clone(), crate::convert::map_to_py(py, &vars)?)
             }
         }))

@@ -61,6 +61,7 @@ async def test_a_template_variable_is_converted_and_checked(version: str) -> Non
             await client.read_resource("items://abc")
     assert caught.value.code == ErrorCode.INVALID_PARAMS
     assert "item_id" in caught.value.message
+    assert caught.value.data == {"uri": "items://abc", "uriTemplate": "items://{item_id}", "field": "item_id"}
     assert seen == [42]  # the function never saw "abc"
 
 
@@ -128,6 +129,12 @@ async def test_context_read_resource_converts_variables_too(version: str) -> Non
             await client.call_tool("reader", {"uri": "items://seven"})
     assert caught.value.code == ErrorCode.INVALID_PARAMS
     assert "item_id" in caught.value.message
+    # The same error resources/read answers, data included.
+    assert caught.value.data == {
+        "uri": "items://seven",
+        "uriTemplate": "items://{item_id}",
+        "field": "item_id",
+    }
     assert seen == [7]
 
 

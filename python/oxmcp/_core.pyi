@@ -144,7 +144,7 @@ class ServerCore:
     def set_completion(self, entry: Entry | None = None) -> None: ...
     def match_resource(self, uri: str) -> tuple[str, dict[str, Any]] | None:
         """`(uri or uriTemplate, variables)`: the variables converted by the template's schema;
-        ValueError (naming the variable) when that schema refuses one."""
+        `McpError` -32602 (as ``resources/read`` answers) when that schema refuses one."""
     def notify_resource_updated(self, uri: str) -> None: ...
     def set_list_override(
         self, kind: Literal["resources", "prompts"], entry: Entry | None = None

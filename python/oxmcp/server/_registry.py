@@ -99,10 +99,7 @@ class Registry:
 
     async def read_own_resource(self, uri: str, ctx: Any) -> list[Any]:
         """`Context.read_resource`: runs this server's resource function for ``uri``."""
-        try:
-            found = self._core.match_resource(uri)
-        except ValueError as e:  # a variable its template's schema refuses
-            raise McpError(ErrorCode.INVALID_PARAMS, str(e), {"uri": uri}) from None
+        found = self._core.match_resource(uri)  # McpError for a variable its template refuses
         entry = self.resources.get(found[0]) if found is not None else None
         if found is None or entry is None:
             code = ErrorCode.INVALID_PARAMS if ctx.stateless else ErrorCode.RESOURCE_NOT_FOUND_LEGACY

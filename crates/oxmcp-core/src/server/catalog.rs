@@ -7,7 +7,8 @@
 use super::arguments::{ArgumentError, ArgumentSchema};
 use super::uri_template::UriTemplate;
 use super::CacheScope;
-use serde_json::{Map, Value};
+use crate::jsonrpc::ErrorObject;
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -303,6 +304,23 @@ pub enum ResourceTarget {
 }
 
 impl ResourceTarget {
+    /// The target as its function gets it: a template's variables converted and validated by its
+    /// schema (see [`TemplateSpec::convert_variables`]), or the -32602 that names the variable
+    /// refused, for `uri`. What `resources/read` and the bindings' `match_resource` both apply.
+    pub fn converted(self, uri: &str) -> Result<Self, ErrorObject> {
+        match self {
+            ResourceTarget::Template(t, matched) => match t.convert_variables(matched) {
+                Ok(vars) => Ok(ResourceTarget::Template(t, vars)),
+                Err(e) => {
+                    let text = format!("Invalid variable for resource template {}: {e}", t.uri_template);
+                    let data = json!({ "uri": uri, "uriTemplate": t.uri_template, "field": e.field });
+                    Err(ErrorObject::invalid_params(text).with_data(data))
+                }
+            },
+            target => Ok(target),
+        }
+    }
+
     pub fn handle(&self) -> u64 {
         match self {
             ResourceTarget::Static(r) => r.handle,

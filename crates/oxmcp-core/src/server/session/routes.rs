@@ -9,7 +9,7 @@ use crate::server::handler::{
     HandlerError, ListKind, ListOutput, PromptGet, PromptOutput, ResourceOutput, ResourceRead, ToolCall, ToolOutput,
 };
 use crate::server::logging::LogLevel;
-use crate::server::{Catalog, ResourceTarget};
+use crate::server::Catalog;
 use serde_json::{json, Map, Value};
 
 impl Responder {
@@ -160,16 +160,9 @@ impl Responder {
             return self.finish(Err(err));
         };
         // Template variables go through the template's schema, the path tool arguments take.
-        let target = match target {
-            ResourceTarget::Template(t, matched) => match t.convert_variables(matched) {
-                Ok(vars) => ResourceTarget::Template(t, vars),
-                Err(e) => {
-                    let text = format!("Invalid variable for resource template {}: {e}", t.uri_template);
-                    let data = json!({ "uri": uri, "uriTemplate": t.uri_template, "field": e.field });
-                    return self.finish(Err(ErrorObject::invalid_params(text).with_data(data)));
-                }
-            },
-            target => target,
+        let target = match target.converted(&uri) {
+            Ok(target) => target,
+            Err(e) => return self.finish(Err(e)),
         };
         let mut this = self;
         this.cache = target.cache();

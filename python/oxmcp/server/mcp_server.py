@@ -139,22 +139,7 @@ class McpServer:
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
     ) -> Callable[[F], F]: ...
-    def tool(
-        self,
-        name: Any = None,
-        /,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        annotations: Any = None,
-        output_schema: dict[str, Any] | None = None,
-        meta: dict[str, Any] | None = None,
-        icons: list[Any] | None = None,
-        structured_output: bool | None = None,
-        input_schema: dict[str, Any] | None = None,
-        task: bool | Literal["optional", "required"] = False,
-        task_start: Literal["immediate", "manual"] = "immediate",
-    ) -> Any:
+    def tool(self, name: Any = None, /, **options: Any) -> Any:
         """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
         ``@server.tool("name", description=..., annotations={"readOnlyHint": True})``.
 
@@ -176,21 +161,9 @@ class McpServer:
         Returns the function unchanged.
         """
 
+        # The overloads above type the options; `add_tool` checks them.
         def register(fn: F) -> F:
-            self.add_tool(
-                fn,
-                name if isinstance(name, str) else None,
-                title=title,
-                description=description,
-                annotations=annotations,
-                output_schema=output_schema,
-                meta=meta,
-                icons=icons,
-                structured_output=structured_output,
-                input_schema=input_schema,
-                task=task,
-                task_start=task_start,
-            )
+            self.add_tool(fn, name if isinstance(name, str) else None, **options)
             return fn
 
         if callable(name):
@@ -348,31 +321,16 @@ class McpServer:
         icons: list[Any] | None = None,
         meta: dict[str, Any] | None = None,
     ) -> Callable[[F], F]: ...
-    def prompt(
-        self,
-        name: Any = None,
-        /,
-        *,
-        title: str | None = None,
-        description: str | None = None,
-        icons: list[Any] | None = None,
-        meta: dict[str, Any] | None = None,
-    ) -> Any:
+    def prompt(self, name: Any = None, /, **options: Any) -> Any:
         """Registers a function as a prompt: ``@server.prompt("code-review")`` or ``@server.prompt()``.
 
         Parameters become the prompt's arguments (required unless they have a default). The
         function returns a str, a `PromptMessage`, or a list of them.
         """
 
+        # The overloads above type the options; `add_prompt` checks them.
         def register(fn: F) -> F:
-            self.add_prompt(
-                fn,
-                name if isinstance(name, str) else None,
-                title=title,
-                description=description,
-                icons=icons,
-                meta=meta,
-            )
+            self.add_prompt(fn, name if isinstance(name, str) else None, **options)
             return fn
 
         if callable(name):

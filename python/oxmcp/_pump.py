@@ -26,6 +26,7 @@ from oxmcp._core import CallKind
 from oxmcp._registration import Entry, call_arguments
 from oxmcp.context import Context, ContextHost, InputRequired
 from oxmcp.exceptions import ErrorCode, McpError, ToolError
+from oxmcp.types import to_wire
 
 if TYPE_CHECKING:
     from oxmcp._core import Job, ServerCore
@@ -313,11 +314,11 @@ _KINDS: dict[CallKind, _Kind] = {
     ),
     CallKind.LIST: _Kind(
         lambda pump, job, entry: entry.fn(),
-        lambda job, entry, value: job.complete_raw([_wire(item) for item in (value or [])]),
+        lambda job, entry, value: job.complete_raw([to_wire(item) for item in (value or [])]),
     ),
     CallKind.COMPLETE: _Kind(
         lambda pump, job, entry: entry.fn(*completion_arguments(job.kwargs())),
-        lambda job, entry, value: job.complete_raw(_wire(value)),
+        lambda job, entry, value: job.complete_raw(to_wire(value)),
     ),
     CallKind.VALIDATE: _Kind(
         lambda pump, job, entry: entry.fn(job.request()),
@@ -325,11 +326,6 @@ _KINDS: dict[CallKind, _Kind] = {
     ),
 }
 """The one dispatch table: every `CallKind` the core can queue, and what the pump does with it."""
-
-
-def _wire(item: Any) -> Any:
-    to_dict = getattr(item, "to_dict", None)
-    return to_dict() if callable(to_dict) else item
 
 
 async def _await(awaitable: Any) -> Any:

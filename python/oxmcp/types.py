@@ -151,6 +151,16 @@ def _wire(value: Any) -> Any:
     return value
 
 
+def to_wire(value: Any) -> Any:
+    """A value as it goes on the wire: our types (anything with ``to_dict``) as dicts, lists and
+    tuples item by item, anything else as it is. For what users hand the server (definition
+    fields, list-override items, completion values)."""
+    if isinstance(value, (list, tuple)):
+        return [to_wire(v) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else value
+
+
 class _Model:
     """Base of every protocol value type (internal)."""
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from oxmcp._registration import Entry
+from oxmcp.types import to_wire
 
 __all__ = ["ListedMimeTypes"]
 
@@ -60,8 +61,7 @@ class ListedMimeTypes:
     def _note(self, items: Any) -> Any:
         types: dict[str, str] = {}
         for item in items or []:
-            to_dict = getattr(item, "to_dict", None)
-            listed = to_dict() if callable(to_dict) else item
+            listed = to_wire(item)
             if isinstance(listed, dict) and isinstance(listed.get("mimeType"), str):
                 types[str(listed.get("uri"))] = listed["mimeType"]
         self._types = types

@@ -32,7 +32,7 @@ from oxmcp._registration import (
 )
 from oxmcp.exceptions import ErrorCode, McpError
 from oxmcp.server._listed_mime import ListedMimeTypes
-from oxmcp.types import _resource_contents
+from oxmcp.types import _resource_contents, to_wire
 
 __all__ = ["DuplicatePolicy", "ErrorHook", "Registry", "registry_of"]
 
@@ -339,18 +339,8 @@ def _is_async(fn: Callable[..., Any]) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
-def wire(value: Any) -> Any:
-    """Accepts our types (with `to_dict`) or plain dicts/lists for definition fields."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return [wire(v) for v in value]
-    to_dict = getattr(value, "to_dict", None)
-    return to_dict() if callable(to_dict) else value
-
-
 def _definition(**fields: Any) -> dict[str, Any]:
-    return {k: wire(v) for k, v in fields.items() if v is not None}
+    return {k: to_wire(v) for k, v in fields.items() if v is not None}
 
 
 def state_keys(key: str | bytes | list[str | bytes] | None) -> list[bytes] | None:

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, overload
 
-from oxmcp.server._registry import DuplicatePolicy, Registry, state_keys, wire
+from oxmcp.server._registry import DuplicatePolicy, Registry, state_keys
 from oxmcp.server._runtime import Runtime
+from oxmcp.types import to_wire
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,7 +93,7 @@ class McpServer:
             title=title,
             description=description,
             website_url=website_url,
-            icons_json=json.dumps(wire(icons)) if icons else None,
+            icons_json=json.dumps(to_wire(icons)) if icons else None,
             page_size=page_size,
             max_message_bytes=max_message_bytes,
             cache_ttl_ms=cache_ttl_ms,

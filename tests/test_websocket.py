@@ -183,10 +183,11 @@ def test_foreign_origins_and_wrong_paths_are_refused_on_the_upgrade(srv: Running
 
 
 def test_validate_request_sees_the_upgrade_headers(guarded: Running) -> None:
-    ws = guarded.client(headers={"Authorization": "Bearer wrong"})
-    answer = ws.request("initialize", initialize_params())
-    assert "Authentication required" in answer["error"]["message"]
-    ws.close()
+    # The validator is the gate of the upgrade itself (issue 9): a refused caller never gets a socket.
+    with pytest.raises(Refused) as refused:
+        guarded.client(headers={"Authorization": "Bearer wrong"})
+    assert refused.value.status == 401
+    assert b"Authentication required" in refused.value.body
     ws = guarded.client(headers={"Authorization": "Bearer right"})
     assert ws.initialize()["serverInfo"]["name"] == "ws-test"
     ws.close()

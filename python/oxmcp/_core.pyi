@@ -164,6 +164,7 @@ class ServerCore:
         cors: bool = False,
         session_idle_timeout_s: float = 1800.0,
         max_sessions: int = 10000,
+        legacy_sse: bool = True,
     ) -> tuple[Awaitable[None], str]: ...
     def serve_websocket(
         self,

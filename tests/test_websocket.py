@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.messages import initialize_params
 from _support.processes import Announced
 from _support.ws_client import Refused, WsClient
 from oxmcp import McpServer

@@ -110,7 +110,9 @@ def principal_of(value: object, headers: SeenHeaders) -> str | None:
         return None
     digest = hashlib.sha256()
     for name in names:
-        digest.update(name.encode() + b"\0" + dict.__getitem__(headers, name).encode("utf-8", "replace") + b"\0")
+        digest.update(
+            name.encode() + b"\0" + dict.__getitem__(headers, name).encode("utf-8", "replace") + b"\0"
+        )
     return "sha256:" + digest.hexdigest()
 
 

@@ -43,7 +43,13 @@ impl PeerRequests {
 
     /// Sends `method` to the client through `out` and returns the future of its answer, which
     /// only `to` (the principal of the request it serves) may give.
-    pub fn call(self: &Arc<Self>, out: &Arc<dyn Outbound>, method: &str, params: Value, to: Option<Principal>) -> PeerCall {
+    pub fn call(
+        self: &Arc<Self>,
+        out: &Arc<dyn Outbound>,
+        method: &str,
+        params: Value,
+        to: Option<Principal>,
+    ) -> PeerCall {
         let id = RequestId::Num(self.next.fetch_add(1, Ordering::Relaxed) + 1);
         let (tx, rx) = oneshot::channel();
         self.lock().insert(id.clone(), Pending { tx, to });
@@ -128,5 +134,31 @@ impl Drop for PeerCall {
         }
         let params = json!({ "requestId": self.id.to_value(), "reason": "the server no longer needs the answer" });
         self.out.send_notification(jsonrpc::encode_notification("notifications/cancelled", Some(&params)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Sink;
+    impl Outbound for Sink {
+        fn send(&self, _frame: Vec<u8>) {}
+    }
+
+    #[tokio::test]
+    async fn only_the_caller_asked_answers_and_only_once() {
+        let peer = Arc::new(PeerRequests::default());
+        let out: Arc<dyn Outbound> = Arc::new(Sink);
+        let alice = Principal::from("alice");
+        let call = peer.call(&out, "elicitation/create", json!({}), Some(alice.clone()));
+        let id = call.id().clone();
+        let accept = || Ok(json!({"action": "accept"}));
+        assert!(!peer.resolve(&id, accept(), Some(&Principal::from("mallory"))), "someone else");
+        assert!(!peer.resolve(&id, accept(), None), "an anonymous caller");
+        assert_eq!(peer.pending(), 1, "still waiting for its own caller");
+        assert!(peer.resolve(&id, Ok(json!({"action": "decline"})), Some(&alice)));
+        assert!(!peer.resolve(&id, accept(), Some(&alice)), "a second answer");
+        assert_eq!(call.await.unwrap(), json!({"action": "decline"}));
     }
 }

@@ -19,7 +19,10 @@ pub const CHALLENGE: &str = "Bearer";
 
 /// Runs the server's authentication step on a request's headers (lower-cased names): the caller
 /// (`None`: anonymous, also when there is no step), or the error a 401 carries.
-pub async fn authenticate(server: &Server, headers: impl FnOnce() -> Headers) -> Result<Option<Principal>, ErrorObject> {
+pub async fn authenticate(
+    server: &Server,
+    headers: impl FnOnce() -> Headers,
+) -> Result<Option<Principal>, ErrorObject> {
     let handler = server.handler();
     if !handler.authenticates() {
         return Ok(None);
@@ -29,7 +32,10 @@ pub async fn authenticate(server: &Server, headers: impl FnOnce() -> Headers) ->
         let _ = tx.send(r);
     });
     handler.authenticate(AuthRequest { headers: Arc::new(headers()) }, reply);
-    let outcome = rx.await.unwrap_or_else(|_| Err(HandlerError::Failed("authentication did not answer".into())));
+    let outcome = match rx.await {
+        Ok(outcome) => outcome,
+        Err(_) => return Err(refusal(HandlerError::Failed("authentication did not answer".into()))),
+    };
     outcome.map_err(|e| {
         let error = refusal(e);
         tracing::debug!(target: "oxmcp.transport.auth", "refused a request: {}", error.message);

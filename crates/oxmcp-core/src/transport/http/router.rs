@@ -88,7 +88,11 @@ async fn route<B: RequestBody>(state: &Arc<State>, req: Request<B>, principal: O
 }
 
 /// The MCP endpoint itself, by HTTP method.
-async fn endpoint<B: RequestBody>(state: &Arc<State>, req: Request<B>, principal: Option<Principal>) -> Response<BoxBody> {
+async fn endpoint<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    principal: Option<Principal>,
+) -> Response<BoxBody> {
     match *req.method() {
         Method::POST => post(state, req, principal).await,
         Method::GET => get(state, req, principal.as_ref()),

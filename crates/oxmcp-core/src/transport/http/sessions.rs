@@ -218,6 +218,19 @@ mod tests {
     }
 
     #[test]
+    fn a_session_is_found_only_by_the_principal_that_opened_it() {
+        let table = SessionTable::new(Duration::from_secs(60), 10);
+        let alice = Principal::from("alice");
+        let a = table.create(&server(), Some(alice.clone()));
+        assert!(table.get_as(&a.id, Some(&alice)).is_some());
+        assert!(table.get_as(&a.id, Some(&Principal::from("bob"))).is_none());
+        assert!(table.get_as(&a.id, None).is_none());
+        let anonymous = table.create(&server(), None);
+        assert!(table.get_as(&anonymous.id, None).is_some());
+        assert!(table.get_as(&anonymous.id, Some(&alice)).is_none());
+    }
+
+    #[test]
     fn idle_sessions_are_swept() {
         let table = SessionTable::new(Duration::from_millis(5), 10);
         let s = server();

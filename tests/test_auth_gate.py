@@ -335,14 +335,18 @@ async def test_the_asgi_mount_passes_the_gate() -> None:
 
     app = server.asgi_app()
 
+    body_read: list[bool] = []
+
     async def exchange(
         method: str, headers: dict[str, str], body: Any = None
     ) -> tuple[int, dict[str, str], Any]:
         payload = b"" if body is None else json.dumps(body).encode()
         inbox = [{"type": "http.request", "body": payload, "more_body": False}]
         sent: list[dict[str, Any]] = []
+        body_read.clear()
 
         async def receive() -> dict[str, Any]:
+            body_read.append(True)
             return inbox.pop(0) if inbox else {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
@@ -374,6 +378,7 @@ async def test_the_asgi_mount_passes_the_gate() -> None:
         )
         assert status == 401 and headers["www-authenticate"] == "Bearer" and "mcp-session-id" not in headers
         assert answer["error"]["message"] == "Authentication required"
+        assert not body_read, f"{method}: the body was read before the gate refused the caller"
     status, headers, answer = await exchange("POST", {"authorization": "Bearer alice"}, init)
     assert status == 200 and answer["result"]["serverInfo"]["name"] == "asgi-gate"
     assert "mcp-session-id" in headers

@@ -189,10 +189,18 @@ class HttpResponse:
     def next_chunk(self) -> Awaitable[bytes | None]: ...
     def close(self) -> None: ...
 
+class Admission:
+    """What the authentication gate said about a request, before its body was read."""
+
+    def refusal(self) -> HttpResponse | None: ...
+
 class HttpApp:
     """The MCP endpoint for ASGI hosts."""
 
-    def handle(self, method: str, headers: list[tuple[str, str]], body: bytes) -> Awaitable[HttpResponse]: ...
+    def admit(self, method: str, headers: list[tuple[str, str]]) -> Awaitable[Admission]: ...
+    def handle(
+        self, method: str, headers: list[tuple[str, str]], body: bytes, admission: Admission | None = None
+    ) -> Awaitable[HttpResponse]: ...
 
 def http_app(
     core: ServerCore,

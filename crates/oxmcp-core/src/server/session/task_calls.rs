@@ -1,5 +1,11 @@
 //! Tasks in the dispatcher: which `tools/call` becomes a task, and the `tasks/*` methods of both
 //! eras. The model (store, status machine, wire shapes) is in `server::tasks`.
+//!
+//! Who may see a task (`Responder::task_owner`): the principal that created it, when the transport
+//! authenticated the caller (both eras; a handshake-era session's principal-owned tasks still end
+//! with the session). Without authentication, a handshake-era session owns its tasks, and on the
+//! stateless wire a digest of `Authorization` does (else every caller is "anonymous"): the 128-bit
+//! random task id is then the capability, so it must be kept like a secret.
 
 use super::responder::Responder;
 use super::{lock, Outbound, Session};

@@ -13,7 +13,7 @@ use super::status::{error_response, json_response, method_not_allowed, plain_sta
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::server::Principal;
 use crate::transport::gate::{self, CHALLENGE};
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use std::sync::Arc;
@@ -27,14 +27,29 @@ pub(super) enum Scope {
     Mounted,
 }
 
+/// The caller of a request: to be asked of the gate, or already known (a host application that
+/// ran the gate before reading the body: `MountedApp::authenticate`).
+pub(super) enum Caller {
+    Ask,
+    Known(Option<Principal>),
+}
+
 /// Answers one request, with CORS headers when the policy asks for them.
-pub(super) async fn handle<B: RequestBody>(state: &Arc<State>, req: Request<B>, scope: Scope) -> Response<BoxBody> {
+pub(super) async fn handle<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    scope: Scope,
+    caller: Caller,
+) -> Response<BoxBody> {
     let origin = if state.policy.cors { req.headers().get("origin").cloned() } else { None };
     let mut response = match policy_gate(state, &req) {
         Some(refused_or_preflight) => refused_or_preflight,
         None => {
             // Nothing past the headers is read, and no session is touched, before this.
-            let caller = gate::authenticate(&state.server, || header_list(req.headers())).await;
+            let caller = match caller {
+                Caller::Known(principal) => Ok(principal),
+                Caller::Ask => gate::authenticate(&state.server, || header_list(req.headers())).await,
+            };
             let health = scope == Scope::Listener && req.uri().path() == "/healthz" && req.method() == Method::GET;
             match caller {
                 _ if health => health_answer(state, caller.ok().flatten().is_some()),
@@ -46,6 +61,25 @@ pub(super) async fn handle<B: RequestBody>(state: &Arc<State>, req: Request<B>, 
     };
     state.policy.cors_headers(origin.as_ref(), response.headers_mut());
     response
+}
+
+/// The gate alone, for a host that reads the body only once it passed: the caller, or the 401 to
+/// send. A request the policy refuses and a CORS preflight (which carries no credentials) pass
+/// here: `handle` answers them (403, preflight) without asking the gate.
+pub(super) async fn admit(
+    state: &State,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Response<BoxBody>> {
+    if state.policy.check(headers).is_err() || (method == Method::OPTIONS && state.policy.cors) {
+        return Ok(None);
+    }
+    gate::authenticate(&state.server, || header_list(headers)).await.map_err(|refused| {
+        let mut r = unauthorized(refused);
+        let origin = if state.policy.cors { headers.get("origin") } else { None };
+        state.policy.cors_headers(origin, r.headers_mut());
+        r
+    })
 }
 
 /// 401 for a caller the authentication gate refused: a JSON-RPC error body, the `Bearer`

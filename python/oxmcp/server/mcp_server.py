@@ -123,8 +123,9 @@ class McpServer:
         and ``/sse`` stream with ``method`` and ``params`` None, before anything else is read; raising
         there answers 401 (``WWW-Authenticate: Bearer``). What it returns there names the caller (a
         str, or an object with a stable ``str()``); returning None names it by a sha256 digest of the
-        credential headers it read (``oxmcp.server._auth``). Sessions, their streams, answers to the
-        server's requests and tasks belong to that caller: anyone else gets 404 / not found.
+        credential headers it read (``oxmcp.server._auth``); return a stable user id so a refreshed
+        token keeps its sessions. Sessions, their streams, answers to the server's requests and tasks
+        belong to that caller: anyone else gets 404 / not found.
         """
 
     # -- tools -------------------------------------------------------------------------------------

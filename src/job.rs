@@ -101,6 +101,11 @@ impl Job {
         }
         Ok(d)
     }
+    /// Who is calling, as the authentication gate named them (None: anonymous, or no gate).
+    #[getter]
+    fn principal(&self) -> Option<&str> {
+        self.ctx.principal.as_ref().map(|p| p.as_str())
+    }
     /// `params._meta` of the request, if any.
     #[getter]
     fn meta<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {

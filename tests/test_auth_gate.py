@@ -64,6 +64,11 @@ async def add(a: int, b: int) -> int:
     return a + b
 
 @server.tool()
+async def whoami(ctx: Context) -> str:
+    """The principal the gate named (what issue 10's ctx.auth builds on)."""
+    return str(ctx._job.principal)
+
+@server.tool()
 async def chatty(ctx: Context) -> str:
     """Logs, then answers (the answer becomes a resumable SSE stream)."""
     await ctx.info("working")
@@ -412,9 +417,12 @@ def test_a_session_belongs_to_its_caller(
     assert call(s, "GET", {**as_bob, **sse, "last-event-id": "p0-0"})[0] == 404
     assert call(s, "DELETE", as_bob)[0] == 404
     assert "refused a request on a session opened by another caller" in s.logs()
-    # Alice's session is untouched and still hers.
+    # Alice's session is untouched and still hers, and her calls run as her.
     status, body = add(s, ALICE, sid)
     assert status == 200 and body["result"]["structuredContent"] == {"result": 5}
+    whoami = request("tools/call", {"name": "whoami", "arguments": {}}, 12)
+    principal = post(s, whoami, {**ALICE, "mcp-session-id": sid})[2]["result"]["content"][0]["text"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", principal) if digest else principal == "alice", principal
     assert call(s, "DELETE", {**ALICE, "mcp-session-id": sid})[0] == 200
     still_serves(s, BOB)
 

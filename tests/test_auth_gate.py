@@ -53,6 +53,8 @@ class Gated(McpServer):
         user = USERS.get(request["headers"].get("authorization"))
         if user is None:
             raise Exception("Authentication required")
+        if request["method"] == "initialize" and request["params"]["clientInfo"]["name"] == "blocked":
+            raise Exception("Authentication required")  # a per-request check, after the gate passed
         # DIGEST: name nobody, so the principal is the digest of the credentials read.
         return None if os.environ.get("DIGEST") else user
 
@@ -287,7 +289,12 @@ def test_an_open_sse_session_refuses_strangers_messages(srv: Running) -> None:
 
 def test_a_rejected_initialize_names_no_session(srv: Running) -> None:
     status, headers, body = post(srv, request("initialize", initialize_params("2025-11-25")), STRANGER)
-    assert_refused(status, headers, body, what="initialize")
+    assert_refused(status, headers, body, what="initialize refused by the gate")
+    blocked = request("initialize", initialize_params("2025-11-25", client="blocked"))
+    status, headers, body = post(srv, blocked, ALICE)
+    assert_refused(status, headers, body, what="initialize refused by the per-request check")
+    health = json.loads(call(srv, "GET", ALICE, path="/healthz")[2])
+    assert health["sessions"] == 0, "no session was kept"
     still_serves(srv)
 
 

@@ -6,6 +6,9 @@ use crate::runtime::{runtime, spawn_awaitable};
 use crate::server_core::ServerCore;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::Method;
+use oxmcp_core::server::Principal;
 use oxmcp_core::transport::http::BoxBody;
 use oxmcp_core::transport::{HttpOptions, MountedApp};
 use pyo3::exceptions::PyValueError;
@@ -60,15 +63,77 @@ pub fn http_app(
     Ok(HttpApp { app: Arc::new(MountedApp::new(server, options)), core })
 }
 
+/// What the authentication gate said about a request, before its body was read: `refusal()` is
+/// the 401 to send, or None, and then the admission goes with the request to `handle`.
+#[pyclass(frozen, module = "oxmcp._core", name = "Admission")]
+pub struct Admission {
+    outcome: std::sync::Mutex<Option<Result<Option<Principal>, HttpResponse>>>,
+    principal: Option<Principal>,
+}
+
+#[pymethods]
+impl Admission {
+    /// The response refusing the request (taken: a second call returns None), or None if admitted.
+    fn refusal(&self) -> Option<HttpResponse> {
+        let mut slot = self.outcome.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.take() {
+            Some(Err(refused)) => Some(refused),
+            _ => None,
+        }
+    }
+}
+
+impl HttpResponse {
+    fn new(response: hyper::Response<BoxBody>, core: Py<ServerCore>) -> Self {
+        let (parts, body) = response.into_parts();
+        let headers = parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .collect();
+        HttpResponse { status: parts.status.as_u16(), headers, body: Arc::new(Mutex::new(Some(body))), core }
+    }
+}
+
+fn header_map(headers: &[(String, String)]) -> PyResult<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for (k, v) in headers {
+        let name =
+            HeaderName::from_bytes(k.as_bytes()).map_err(|e| PyValueError::new_err(format!("header {k:?}: {e}")))?;
+        let value = HeaderValue::from_str(v).map_err(|e| PyValueError::new_err(format!("header {k:?}: {e}")))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
 #[pymethods]
 impl HttpApp {
-    /// Serves one request; resolves to an `HttpResponse`.
+    /// The authentication gate on a request's method and headers, before its body is read;
+    /// resolves to an `Admission`.
+    fn admit<'py>(&self, py: Python<'py>, method: &str, headers: Vec<(String, String)>) -> PyResult<Bound<'py, PyAny>> {
+        let method =
+            Method::from_bytes(method.as_bytes()).map_err(|e| PyValueError::new_err(format!("method: {e}")))?;
+        let headers = header_map(&headers)?;
+        let app = self.app.clone();
+        let core = self.core.clone_ref(py);
+        let queue = self.core.get().handler.queue.clone();
+        spawn_awaitable(py, &queue, async move {
+            let outcome = app.authenticate(&method, &headers).await.map_err(|r| HttpResponse::new(r, core));
+            let principal = outcome.as_ref().ok().cloned().flatten();
+            Ok(Admission { outcome: std::sync::Mutex::new(Some(outcome)), principal })
+        })
+    }
+
+    /// Serves one request; resolves to an `HttpResponse`. With an `Admission` (from `admit`), the
+    /// gate is not asked again.
+    #[pyo3(signature = (method, headers, body, admission=None))]
     fn handle<'py>(
         &self,
         py: Python<'py>,
         method: &str,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
+        admission: Option<&Admission>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut builder = hyper::Request::builder().method(method).uri("/");
         for (k, v) in &headers {
@@ -80,15 +145,13 @@ impl HttpApp {
         let app = self.app.clone();
         let core = self.core.clone_ref(py);
         let queue = self.core.get().handler.queue.clone();
+        let admitted = admission.map(|a| a.principal.clone());
         spawn_awaitable(py, &queue, async move {
-            let response = app.handle(request).await;
-            let (parts, body) = response.into_parts();
-            let headers = parts
-                .headers
-                .iter()
-                .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
-                .collect();
-            Ok(HttpResponse { status: parts.status.as_u16(), headers, body: Arc::new(Mutex::new(Some(body))), core })
+            let response = match admitted {
+                Some(principal) => app.handle_as(request, principal).await,
+                None => app.handle(request).await,
+            };
+            Ok(HttpResponse::new(response, core))
         })
     }
 }

@@ -3,7 +3,8 @@
 //! functions) or the sync pool, and turned into a Python `Job` on the thread that runs it.
 
 use oxmcp_core::server::{
-    CompletionOutput, HandlerError, ListOutput, PromptOutput, Reply, RequestContext, ResourceOutput, ToolOutput,
+    CompletionOutput, HandlerError, ListOutput, Principal, PromptOutput, Reply, RequestContext, ResourceOutput,
+    ToolOutput,
 };
 use pyo3::prelude::*;
 use serde_json::{Map, Value};
@@ -68,6 +69,9 @@ pub enum JobReply {
     Prompt(Reply<PromptOutput>),
     List(Reply<ListOutput>),
     Validate(Reply<()>),
+    /// The authentication gate (`Handler::authenticate`): the validator runs with no method and
+    /// no params, and its answer names the caller. The pump sees it as `CallKind::VALIDATE`.
+    Authenticate(Reply<Option<Principal>>),
     Complete(Reply<CompletionOutput>),
 }
 
@@ -78,7 +82,7 @@ impl JobReply {
             JobReply::Resource(_) => CallKind::Resource,
             JobReply::Prompt(_) => CallKind::Prompt,
             JobReply::List(_) => CallKind::List,
-            JobReply::Validate(_) => CallKind::Validate,
+            JobReply::Validate(_) | JobReply::Authenticate(_) => CallKind::Validate,
             JobReply::Complete(_) => CallKind::Complete,
         }
     }
@@ -90,6 +94,7 @@ impl JobReply {
             JobReply::Prompt(r) => r.send(Err(err)),
             JobReply::List(r) => r.send(Err(err)),
             JobReply::Validate(r) => r.send(Err(err)),
+            JobReply::Authenticate(r) => r.send(Err(err)),
             JobReply::Complete(r) => r.send(Err(err)),
         }
     }

@@ -4,8 +4,9 @@ use crate::call::{Entry, JobData, JobReply};
 use crate::queue::{Queue, Work};
 use crate::sync_pool::SyncPool;
 use oxmcp_core::server::{
-    CompletionOutput, CompletionRef, CompletionRequest, Handler, ListKind, ListOutput, PromptGet, PromptOutput, Reply,
-    RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ResourceTarget, ToolCall, ToolOutput,
+    AuthRequest, CompletionOutput, CompletionRef, CompletionRequest, Handler, ListKind, ListOutput, Principal,
+    PromptGet, PromptOutput, Reply, RequestContext, RequestToValidate, ResourceOutput, ResourceRead, ResourceTarget,
+    ToolCall, ToolOutput,
 };
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -145,5 +146,18 @@ impl Handler for PyHandler {
         let mut data = JobData::new(entry, Map::new(), JobReply::Validate(reply), request.ctx);
         data.params = Some(request.params);
         self.submit(data);
+    }
+
+    /// A validator is also the gate of every HTTP request and WebSocket upgrade.
+    fn authenticates(&self) -> bool {
+        self.validates_requests()
+    }
+
+    /// The validator with `{"method": None, "params": None, "headers": ...}`; what it returns
+    /// (through the registry's wrapper: a string, or None) names the caller.
+    fn authenticate(&self, request: AuthRequest, reply: Reply<Option<Principal>>) {
+        let Some(entry) = self.entries().validator.clone() else { return reply.ok(None) };
+        let ctx = RequestContext::detached(request.headers);
+        self.submit(JobData::new(entry, Map::new(), JobReply::Authenticate(reply), ctx));
     }
 }

@@ -7,7 +7,8 @@ use crate::queue::Queue;
 use crate::tool_result::{self, ShapeError};
 use oxmcp_core::jsonrpc::{ErrorObject, RequestId};
 use oxmcp_core::server::{
-    CompletionOutput, HandlerError, ListOutput, LogLevel, PromptOutput, RequestContext, ResourceOutput, ToolOutput,
+    CompletionOutput, HandlerError, ListOutput, LogLevel, Principal, PromptOutput, RequestContext, ResourceOutput,
+    ToolOutput,
 };
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -26,6 +27,8 @@ pub struct Job {
     ctx: RequestContext,
     uri: Option<String>,
     params: Option<Value>,
+    /// The authentication gate (no JSON-RPC request: `method` and `params` are None).
+    gate: bool,
     queue: Arc<Queue>,
 }
 
@@ -34,6 +37,7 @@ impl Job {
         Job {
             id: data.id,
             kind: data.reply.kind(),
+            gate: matches!(data.reply, JobReply::Authenticate(_)),
             entry: data.entry,
             args: Mutex::new(Some(data.args)),
             reply: Mutex::new(Some(data.reply)),
@@ -96,6 +100,11 @@ impl Job {
             d.set_item(k, v)?;
         }
         Ok(d)
+    }
+    /// Who is calling, as the authentication gate named them (None: anonymous, or no gate).
+    #[getter]
+    fn principal(&self) -> Option<&str> {
+        self.ctx.principal.as_ref().map(|p| p.as_str())
     }
     /// `params._meta` of the request, if any.
     #[getter]
@@ -225,9 +234,16 @@ impl Job {
         convert::map_to_py(py, &args)
     }
 
-    /// `{"method", "params", "headers"}`: what `McpServer.validate_request` receives.
+    /// `{"method", "params", "headers"}`: what `McpServer.validate_request` receives (`method`
+    /// and `params` None at the authentication gate of an HTTP request or WebSocket upgrade).
     fn request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
+        if self.gate {
+            d.set_item("method", py.None())?;
+            d.set_item("params", py.None())?;
+            d.set_item("headers", self.headers(py)?)?;
+            return Ok(d);
+        }
         d.set_item("method", &*self.ctx.method)?;
         match &self.params {
             Some(p) => d.set_item("params", convert::to_py(py, p)?)?,
@@ -262,9 +278,17 @@ impl Job {
 
     /// Answers with the protocol JSON for this kind: a CallToolResult dict (tool), a list of
     /// contents (resource), a GetPromptResult dict (prompt), a list of items (list), anything
-    /// (validate: accepted).
+    /// (validate: accepted; at the gate, the caller's principal: a string, or None for anonymous).
     fn complete_raw(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let Some(reply) = self.take_reply() else { return Ok(()) };
+        let reply = match reply {
+            JobReply::Authenticate(r) => {
+                let principal = if value.is_none() { None } else { Some(Principal::new(value.str()?.to_str()?)) };
+                r.ok(principal);
+                return Ok(());
+            }
+            other => other,
+        };
         let json = if matches!(reply, JobReply::Validate(_)) { Ok(Value::Null) } else { convert::from_py(value) };
         let json = match json {
             Ok(j) => j,

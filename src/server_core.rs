@@ -334,9 +334,10 @@ impl ServerCore {
     }
 
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
-    /// awaiting serves Streamable HTTP on `path` until cancelled.
+    /// awaiting serves Streamable HTTP on `path` until cancelled (and the legacy HTTP+SSE
+    /// transport on `/sse` + `/messages` unless `legacy_sse` is false).
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
-                        session_idle_timeout_s=1800.0, max_sessions=10_000))]
+                        session_idle_timeout_s=1800.0, max_sessions=10_000, legacy_sse=true))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -349,17 +350,20 @@ impl ServerCore {
         cors: bool,
         session_idle_timeout_s: f64,
         max_sessions: usize,
+        legacy_sse: bool,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
         let (listener, local) = bind_listener(host, port, path)?;
+        let defaults = HttpOptions::default();
         let options = HttpOptions {
+            sse_path: if legacy_sse { defaults.sse_path.clone() } else { None },
             path: path.to_string(),
             allowed_hosts,
             allowed_origins,
             cors,
             session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
             max_sessions,
-            ..HttpOptions::default()
+            ..defaults
         };
         let server = self.server.clone();
         let awaitable = self.serving(py, move |shutdown| serve_std_listener(server, listener, options, shutdown))?;

@@ -50,4 +50,4 @@ def test_run_over_http(announced_server: Callable[..., Announced]) -> None:
     url = line.split(" on ")[-1].strip()
     assert url.startswith("http://127.0.0.1:") and url.endswith("/mcp"), line
     health = json.loads(urllib.request.urlopen(url.replace("/mcp", "/healthz"), timeout=5).read())
-    assert health["name"] == "my-tool-server"
+    assert health == {"status": "ok"}  # name and counts only to a caller with credentials (issue 9)

@@ -217,7 +217,8 @@ def test_healthz(srv: Running) -> None:
     conn.request("GET", "/healthz")
     r = conn.getresponse()
     health = json.loads(r.read())
-    assert r.status == 200 and health["status"] == "ok" and health["name"] == "http-test"
+    # A caller without credentials is a stranger: status only (issue 9; tests/test_auth_gate.py).
+    assert r.status == 200 and health == {"status": "ok"}
 
 
 def test_validate_request_sees_headers_and_answers_401(

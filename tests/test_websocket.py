@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _support.messages import initialize_params
 from _support.processes import Announced
 from _support.ws_client import Refused, WsClient
 from oxmcp import McpServer
@@ -183,10 +182,11 @@ def test_foreign_origins_and_wrong_paths_are_refused_on_the_upgrade(srv: Running
 
 
 def test_validate_request_sees_the_upgrade_headers(guarded: Running) -> None:
-    ws = guarded.client(headers={"Authorization": "Bearer wrong"})
-    answer = ws.request("initialize", initialize_params())
-    assert "Authentication required" in answer["error"]["message"]
-    ws.close()
+    # The validator is the gate of the upgrade itself (issue 9): a refused caller never gets a socket.
+    with pytest.raises(Refused) as refused:
+        guarded.client(headers={"Authorization": "Bearer wrong"})
+    assert refused.value.status == 401
+    assert b"Authentication required" in refused.value.body
     ws = guarded.client(headers={"Authorization": "Bearer right"})
     assert ws.initialize()["serverInfo"]["name"] == "ws-test"
     ws.close()

@@ -46,6 +46,8 @@ class Job:
     @property
     def headers(self) -> dict[str, str]: ...
     @property
+    def principal(self) -> str | None: ...
+    @property
     def meta(self) -> dict[str, Any] | None: ...
     @property
     def client_info(self) -> dict[str, Any] | None: ...
@@ -164,6 +166,7 @@ class ServerCore:
         cors: bool = False,
         session_idle_timeout_s: float = 1800.0,
         max_sessions: int = 10000,
+        legacy_sse: bool = True,
     ) -> tuple[Awaitable[None], str]: ...
     def serve_websocket(
         self,
@@ -188,10 +191,18 @@ class HttpResponse:
     def next_chunk(self) -> Awaitable[bytes | None]: ...
     def close(self) -> None: ...
 
+class Admission:
+    """What the authentication gate said about a request, before its body was read."""
+
+    def refusal(self) -> HttpResponse | None: ...
+
 class HttpApp:
     """The MCP endpoint for ASGI hosts."""
 
-    def handle(self, method: str, headers: list[tuple[str, str]], body: bytes) -> Awaitable[HttpResponse]: ...
+    def admit(self, method: str, headers: list[tuple[str, str]]) -> Awaitable[Admission]: ...
+    def handle(
+        self, method: str, headers: list[tuple[str, str]], body: bytes, admission: Admission | None = None
+    ) -> Awaitable[HttpResponse]: ...
 
 def http_app(
     core: ServerCore,

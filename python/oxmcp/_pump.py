@@ -322,7 +322,8 @@ _KINDS: dict[CallKind, _Kind] = {
     ),
     CallKind.VALIDATE: _Kind(
         lambda pump, job, entry: entry.fn(job.request()),
-        lambda job, entry, value: job.complete_raw(None),
+        # At the authentication gate the (wrapped) validator's answer is the caller's principal.
+        lambda job, entry, value: job.complete_raw(value),
     ),
 }
 """The one dispatch table: every `CallKind` the core can queue, and what the pump does with it."""

@@ -31,6 +31,7 @@ from oxmcp._registration import (
     call_arguments,
 )
 from oxmcp.exceptions import ErrorCode, McpError
+from oxmcp.server._auth import gate_validator
 from oxmcp.server._listed_mime import ListedMimeTypes
 from oxmcp.types import _resource_contents, to_wire
 
@@ -312,8 +313,11 @@ class Registry:
         self._core.set_completion(entry)
 
     def set_validator(self, fn: Callable[..., Any]) -> None:
-        """A subclass's ``validate_request``, called before every request."""
-        self._core.set_validator(Entry("validate_request", fn, _is_async(fn)))
+        """A subclass's ``validate_request``: the authentication gate of every HTTP request and
+        WebSocket upgrade (its answer names the caller: `oxmcp.server._auth`), and a check before
+        every JSON-RPC request."""
+        is_async = _is_async(fn)
+        self._core.set_validator(Entry("validate_request", gate_validator(fn, is_async), is_async))
 
     def set_error_hook(self, fn: Callable[[BaseException], Any], mcp_errors: bool) -> None:
         self._error_hook = ErrorHook(fn, mcp_errors)

@@ -65,8 +65,16 @@ class McpAsgiApp:
         if scope["type"] != "http":
             raise RuntimeError(f"oxmcp's ASGI app serves HTTP, not {scope['type']!r}")
         self._runtime.attach()
-        body = await _read_body(receive, self._limit)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
+        # The authentication gate runs on the headers before the body is read (issue 9).
+        admission = await self._app.admit(scope["method"], headers)
+        refusal = admission.refusal()
+        if refusal is not None:
+            await _send_whole(
+                send, refusal.status, b"".join([c async for c in _chunks(refusal)]), refusal.headers
+            )
+            return
+        body = await _read_body(receive, self._limit)
         if body is None:  # over the limit: refuse without reading the rest into memory
             await _send_whole(
                 send,
@@ -75,7 +83,7 @@ class McpAsgiApp:
                 b'"Invalid request: message too large"}}',
             )
             return
-        response = await self._app.handle(scope["method"], headers, body)
+        response = await self._app.handle(scope["method"], headers, body, admission)
         await send(
             {
                 "type": "http.response.start",
@@ -108,11 +116,20 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _send_whole(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
-    )
+async def _send_whole(
+    send: Send, status: int, body: bytes, headers: list[tuple[str, str]] | None = None
+) -> None:
+    raw = [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in headers or [("content-type", "application/json")]
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _chunks(response: Any) -> Any:
+    while (chunk := await response.next_chunk()) is not None:
+        yield chunk
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

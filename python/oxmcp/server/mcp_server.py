@@ -112,12 +112,20 @@ class McpServer:
             self._registry.set_validator(self.validate_request)
 
     # -- hooks -----------------------------------------------------------------------------------
-    async def validate_request(self, request: dict[str, Any]) -> None:
+    async def validate_request(self, request: dict[str, Any]) -> object:
         """Called before every request when a subclass overrides it (sync or async).
 
         ``request`` holds ``method``, ``params`` and ``headers`` (lower-case names; empty on stdio).
         Raise to reject the request: an `McpError` is sent as is, any other exception becomes a
         JSON-RPC error -32600 with its message, and nothing else runs for that request.
+
+        Over HTTP and WebSocket it is also the gate: called once per HTTP request, WebSocket upgrade
+        and ``/sse`` stream with ``method`` and ``params`` None, before anything else is read; raising
+        there answers 401 (``WWW-Authenticate: Bearer``). What it returns there names the caller (a
+        str, or an object with a stable ``str()``); returning None names it by a sha256 digest of the
+        credential headers it read (``oxmcp.server._auth``); return a stable user id so a refreshed
+        token keeps its sessions. Sessions, their streams, answers to the server's requests and tasks
+        belong to that caller: anyone else gets 404 / not found.
         """
 
     # -- tools -------------------------------------------------------------------------------------
@@ -429,6 +437,7 @@ class McpServer:
         session_idle_timeout: float = 1800.0,
         max_sessions: int = 10_000,
         announce: bool = True,
+        legacy_sse: bool = True,
     ) -> None:
         """Serves Streamable HTTP on ``http://host:port/path`` until cancelled.
 
@@ -446,6 +455,8 @@ class McpServer:
             session_idle_timeout: Seconds after which an idle handshake-era session ends.
             max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
             announce: Print the URL to stderr once listening.
+            legacy_sse: Also serve the 2024-11-05 HTTP+SSE transport (``GET /sse`` + ``/messages``);
+                False answers those paths 404.
         """
 
         def listening(address: str) -> None:
@@ -463,6 +474,7 @@ class McpServer:
             cors=cors,
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
+            legacy_sse=legacy_sse,
         )
 
     def asgi_app(self, **options: Any) -> Any:

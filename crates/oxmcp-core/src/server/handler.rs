@@ -8,6 +8,7 @@
 
 use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::protocol::ProtocolVersion;
+use crate::server::auth::{AuthRequest, Principal};
 use crate::server::catalog::{PromptSpec, ResourceTarget, ToolSpec};
 use crate::server::logging::{LogGate, LogLevel};
 use crate::server::peer::{PeerCall, PeerRequests};
@@ -51,6 +52,8 @@ pub struct RequestContext {
     pub input: Option<Arc<Carried>>,
     /// Set on a `tools/call` that is, or may become, a task (see `start_task`).
     pub task: Option<Arc<crate::server::tasks::link::TaskLink>>,
+    /// Who is calling, as the transport's authentication step said (`None`: anonymous).
+    pub principal: Option<Principal>,
 }
 
 /// Progress reporting for one request: its token and the last value sent (progress must increase).
@@ -66,7 +69,35 @@ impl Progress {
     }
 }
 
+/// Drops every frame: the outbound of a context that belongs to no session.
+struct Nowhere;
+
+impl super::outbound::Outbound for Nowhere {
+    fn send(&self, _frame: Vec<u8>) {}
+}
+
 impl RequestContext {
+    /// A context that belongs to no session and no JSON-RPC request: what an authentication step
+    /// runs with (`method` is empty, nothing it sends reaches a client).
+    pub fn detached(headers: Arc<Headers>) -> Self {
+        RequestContext {
+            id: RequestId::Num(0),
+            method: Arc::from(""),
+            version: ProtocolVersion::LATEST_LEGACY,
+            meta: None,
+            headers,
+            client: None,
+            cancellation: Arc::new(Cancellation::default()),
+            outbound: Arc::new(Nowhere),
+            peer: None,
+            log: LogGate::Off,
+            progress: None,
+            input: None,
+            task: None,
+            principal: None,
+        }
+    }
+
     /// Sends a notification about this request (progress, log) ahead of its answer. Nothing is
     /// sent once the request was cancelled or answered.
     pub fn notify(&self, method: &str, params: Value) {
@@ -133,7 +164,7 @@ impl RequestContext {
         if self.cancellation.is_cancelled() || self.cancellation.is_finished() {
             return Err(ErrorObject::internal(format!("{method}: the request is no longer in flight")));
         }
-        Ok(peer.call(&self.outbound, method, params))
+        Ok(peer.call(&self.outbound, method, params, self.principal.clone()))
     }
 
     /// Makes this tool call a task now, when the client can do tasks: the request is answered
@@ -415,5 +446,17 @@ pub trait Handler: Send + Sync + 'static {
     /// Accept (`Ok(())`) or reject (an error answered to the client) a request before it runs.
     fn validate_request(&self, _request: RequestToValidate, reply: Reply<()>) {
         reply.ok(())
+    }
+
+    /// True when every HTTP request and WebSocket upgrade must pass `authenticate` first.
+    fn authenticates(&self) -> bool {
+        false
+    }
+
+    /// The gate of every HTTP request and WebSocket upgrade, run on its headers before anything
+    /// else: `Ok(Some(p))` names the caller, `Ok(None)` admits an anonymous one, an error refuses
+    /// it (HTTP 401 with `WWW-Authenticate: Bearer`). See `server::auth`.
+    fn authenticate(&self, _request: AuthRequest, reply: Reply<Option<Principal>>) {
+        reply.ok(None)
     }
 }

@@ -1,6 +1,7 @@
 //! The server: configuration, catalog, handler, and per-connection sessions that dispatch requests.
 
 pub mod arguments;
+pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod formats;
@@ -14,6 +15,7 @@ pub mod session;
 pub mod tasks;
 pub mod uri_template;
 
+pub use auth::{AuthRequest, Principal};
 pub use catalog::{Catalog, PromptSpec, ResourceSpec, ResourceTarget, TemplateSpec, ToolSpec};
 pub use changes::Change;
 pub use handler::{

@@ -185,7 +185,7 @@ impl MemoryClient {
             orphans: orphans.clone(),
             queue: queue.clone(),
         };
-        let inbound = Inbound { out: Arc::new(sink), headers: Arc::new(headers) };
+        let inbound = Inbound { out: Arc::new(sink), headers: Arc::new(headers), principal: None };
         let session = server.session();
         // Change notifications (list_changed, resources/updated) reach the client here too.
         session.set_standalone(Some(inbound.out.clone()));

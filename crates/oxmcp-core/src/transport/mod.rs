@@ -17,15 +17,19 @@
 //! - [`MountedApp`]: Streamable HTTP driven request by request by a host application (ASGI);
 //! - [`MemoryClient`]: a client in the same process, connected straight to a session.
 //!
+//! `gate` is the authentication step every HTTP request and WebSocket upgrade passes first.
+//!
 //! The serving functions take the [`crate::server::Server`] and a shutdown token and return when
 //! the transport ends or the token is cancelled.
 
 pub mod framing;
+pub mod gate;
 pub mod http;
 mod listen;
 pub mod memory;
 pub mod stdio;
 pub mod ws;
+mod ws_gate;
 
 pub use http::{serve_http, serve_std_listener, HttpOptions, MountedApp};
 pub use memory::MemoryClient;

@@ -8,6 +8,10 @@
 //! - **Session.** The connection is a handshake-era session (`initialize` first). Requests that
 //!   carry the 2026-07-28 `_meta` protocol version are served statelessly per message, as on every
 //!   transport. The upgrade request's headers are what `validate_request` sees.
+//! - **Authentication.** With an authentication step (`Handler::authenticates`), the upgrade's
+//!   head is read first and passes the gate (`transport::gate`, via `ws_gate`); a refused caller
+//!   gets 401 with `WWW-Authenticate: Bearer` instead of 101 (after the 403/404/503 checks). The
+//!   connection's frames then carry its principal.
 //! - **Frames.** Each text frame is handed to `Session::handle_frame` on the connection's reader
 //!   task; malformed JSON is answered -32700 and the connection keeps serving. A binary frame is
 //!   answered -32600 (with its id when one can be sniffed) and the connection keeps serving. A
@@ -21,10 +25,12 @@
 //! - **Closing** the socket (either side) cancels the session's requests in flight
 //!   ([`Session::cancel_all`]); `shutdown` closes every connection with 1001 (going away).
 
+use super::gate::{self, CHALLENGE};
 use super::http::{header_list, AccessPolicy};
 use super::listen::{self, Connections};
+use super::ws_gate::{head_headers, read_head, Replayed};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::{Headers, Inbound, Outbound, Server, Session};
+use crate::server::{Headers, Inbound, Outbound, Principal, Server, Session};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -182,6 +188,7 @@ impl Shared {
         request: &Request,
         mut response: Response,
         headers: &mut Headers,
+        caller: &Result<Option<Principal>, ErrorObject>,
     ) -> Result<Response, ErrorResponse> {
         if let Err(why) = self.policy.check(request.headers()) {
             tracing::warn!(target: TARGET, "refused an upgrade: {why}");
@@ -197,6 +204,11 @@ impl Shared {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorObject::invalid_request("too many connections; try again later"),
             ));
+        }
+        if let Err(refused) = caller {
+            let mut r = refusal(StatusCode::UNAUTHORIZED, refused.clone());
+            r.headers_mut().insert("www-authenticate", HeaderValue::from_static(CHALLENGE));
+            return Err(r);
         }
         if offers_mcp(request) {
             response.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static(SUBPROTOCOL));
@@ -216,11 +228,25 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
     let max = shared.server.config().max_message_bytes;
     let config = WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max));
 
+    let deadline = Instant::now() + options.handshake_timeout;
+    // The gate needs the head before tungstenite's (synchronous) upgrade callback: see `ws_gate`.
+    let (stream, caller) = tokio::select! {
+        r = tokio::time::timeout_at(deadline, admit(&shared.server, stream)) => match r {
+            Ok(Some(admitted)) => admitted,
+            Ok(None) => return,
+            Err(_) => {
+                tracing::debug!(target: TARGET, "upgrade timed out after {:?}", options.handshake_timeout);
+                return;
+            }
+        },
+        _ = shutdown.cancelled() => return,
+    };
+    let principal = caller.as_ref().ok().cloned().flatten();
     let mut headers = Headers::new();
-    let callback = |req: &Request, resp: Response| shared.accept(req, resp, &mut headers);
+    let callback = |req: &Request, resp: Response| shared.accept(req, resp, &mut headers, &caller);
     let upgrade = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
     let ws = tokio::select! {
-        r = tokio::time::timeout(options.handshake_timeout, upgrade) => match r {
+        r = tokio::time::timeout_at(deadline, upgrade) => match r {
             Ok(Ok(ws)) => ws,
             Ok(Err(e)) => {
                 tracing::debug!(target: TARGET, "upgrade failed: {e}");
@@ -239,7 +265,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
     let writer_dead = CancellationToken::new();
     let mut writer = tokio::spawn(write_loop(sink, rx, options.write_timeout, writer_dead.clone()));
     let session: Arc<Session> = shared.server.session();
-    let inbound = Inbound { out: Arc::new(WsOutbound(tx.clone())), headers: Arc::new(headers) };
+    let inbound = Inbound { out: Arc::new(WsOutbound(tx.clone())), headers: Arc::new(headers), principal };
     session.set_standalone(Some(inbound.out.clone()));
 
     let ping_every = options.ping_interval;
@@ -328,7 +354,27 @@ enum Then {
     Discard,
 }
 
-async fn discard(tcp: &mut TcpStream) {
+/// Reads the upgrade's head and runs the gate on it when the server authenticates (`None`: the
+/// client left). The stream given back replays what was read.
+async fn admit(
+    server: &Server,
+    mut stream: TcpStream,
+) -> Option<(Replayed<TcpStream>, Result<Option<Principal>, ErrorObject>)> {
+    if !server.handler().authenticates() {
+        return Some((Replayed::new(Vec::new(), stream), Ok(None)));
+    }
+    let head = match read_head(&mut stream).await {
+        Ok(head) => head,
+        Err(e) => {
+            tracing::debug!(target: TARGET, "upgrade failed: {e}");
+            return None;
+        }
+    };
+    let caller = gate::authenticate(server, || head_headers(&head)).await;
+    Some((Replayed::new(head, stream), caller))
+}
+
+async fn discard(tcp: &mut (impl tokio::io::AsyncRead + Unpin)) {
     use tokio::io::AsyncReadExt;
     let mut buf = vec![0u8; 64 * 1024];
     while matches!(tcp.read(&mut buf).await, Ok(n) if n > 0) {}

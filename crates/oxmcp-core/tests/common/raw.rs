@@ -25,7 +25,7 @@ pub struct RawClient {
 impl RawClient {
     pub fn connect(server: &Server, headers: Headers) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        let inbound = Inbound { out: Arc::new(Capture(tx)), headers: Arc::new(headers) };
+        let inbound = Inbound { out: Arc::new(Capture(tx)), headers: Arc::new(headers), principal: None };
         RawClient { session: server.session(), inbound, rx }
     }
 

@@ -21,7 +21,8 @@ impl Session {
         }
         let expected = items.iter().filter(|m| matches!(m, Message::Request { .. } | Message::Invalid { .. })).count();
         let collector: Arc<dyn Outbound> = Arc::new(BatchCollector::new(expected, inbound.out.clone()));
-        let batch_inbound = Inbound { out: collector, headers: inbound.headers.clone() };
+        let batch_inbound =
+            Inbound { out: collector, headers: inbound.headers.clone(), principal: inbound.principal.clone() };
         for msg in items {
             if let Message::Request { id, method, .. } = &msg {
                 if methods::method(method).is_some_and(|m| !m.batchable) {

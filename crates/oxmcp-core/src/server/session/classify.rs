@@ -37,6 +37,7 @@ impl Session {
             progress: progress.clone(),
             input: None,
             task: None,
+            principal: inbound.principal.clone(),
         };
         let session_log = || LogGate::Session(self.log_level.clone());
         // No header here: the HTTP transport settles the header's say before dispatching.

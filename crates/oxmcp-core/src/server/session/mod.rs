@@ -16,6 +16,7 @@
 //! - `batch`: 2025-03-26 JSON-RPC batches;
 //! - `completion`, `input_required`, `listen`, `task_calls`: one feature each.
 
+use super::auth::Principal;
 use super::changes::{Change, Listening};
 use super::handler::{Cancellation, ClientInfo, HandlerError, Headers, RequestToValidate};
 use super::logging::SessionLogLevel;
@@ -57,11 +58,13 @@ mod task_calls;
 pub struct Inbound {
     pub out: Arc<dyn Outbound>,
     pub headers: Arc<Headers>,
+    /// Who sent it, as the transport's authentication step said (`None`: anonymous).
+    pub principal: Option<Principal>,
 }
 
 impl Inbound {
     pub fn new(out: Arc<dyn Outbound>) -> Self {
-        Inbound { out, headers: Arc::new(Vec::new()) }
+        Inbound { out, headers: Arc::new(Vec::new()), principal: None }
     }
 }
 
@@ -90,6 +93,9 @@ pub struct Session {
     /// Owner of the tasks this (handshake-era) session creates: random, never reused; made on
     /// first use (stateless requests get a throwaway session each, and never need one).
     task_owner: std::sync::OnceLock<String>,
+    /// Handshake-era tasks owned by an authenticated principal that this session created
+    /// (owner, id): they end with the session like session-owned ones.
+    principal_tasks: Mutex<Vec<(String, String)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -109,6 +115,7 @@ impl Session {
             listening: Mutex::new(None),
             listens: AtomicUsize::new(0),
             task_owner: std::sync::OnceLock::new(),
+            principal_tasks: Mutex::default(),
         })
     }
 
@@ -185,6 +192,7 @@ impl Session {
         if let Some(owner) = self.task_owner.get() {
             self.server.tasks().cancel_owner(&self.server, owner); // its tasks die with it
         }
+        self.cancel_remembered_tasks();
     }
 
     /// Handles one frame: a message or a batch. Never panics on bad input; every request gets
@@ -213,9 +221,8 @@ impl Session {
             Message::Request { id, method, params } => self.on_request(id, method, params, inbound),
             Message::Notification { method, params } => self.on_notification(&method, params),
             Message::Response { id, outcome } => {
-                if !self.peer.resolve(&id, outcome) {
-                    tracing::debug!(target: "oxmcp.session", "ignoring a response to {id}: no request of ours is pending");
-                }
+                // Only the caller it was sent to may answer, and only once (`peer.rs`).
+                self.peer.resolve(&id, outcome, inbound.principal.as_ref());
             }
             Message::Invalid { id, error } => inbound.out.send(jsonrpc::encode_error(id.as_ref(), &error)),
         }

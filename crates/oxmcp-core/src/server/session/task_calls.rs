@@ -1,10 +1,17 @@
 //! Tasks in the dispatcher: which `tools/call` becomes a task, and the `tasks/*` methods of both
 //! eras. The model (store, status machine, wire shapes) is in `server::tasks`.
+//!
+//! Who may see a task (`Responder::task_owner`): the principal that created it, when the transport
+//! authenticated the caller (both eras; a handshake-era session's principal-owned tasks still end
+//! with the session). Without authentication, a handshake-era session owns its tasks, and on the
+//! stateless wire a digest of `Authorization` does (else every caller is "anonymous"): the 128-bit
+//! random task id is then the capability, so it must be kept like a secret.
 
 use super::responder::Responder;
 use super::{lock, Outbound, Session};
 use crate::jsonrpc::{self, codes, ErrorObject, Incoming, Message, RequestId};
 use crate::protocol::{meta, ProtocolVersion};
+use crate::server::auth::Principal;
 use crate::server::handler::{Cancellation, HandlerError, Headers, Reply, RequestContext, ToolCall, ToolOutput};
 use crate::server::logging::LogGate;
 use crate::server::request_state;
@@ -43,7 +50,7 @@ impl Outbound for SessionStream {
                     let why = format!(
                         "{method}: the task has no stream to the client (open the session's GET stream to receive a task's requests)"
                     );
-                    session.peer.resolve(&id, Err(ErrorObject::internal(why)));
+                    session.peer.fail(&id, ErrorObject::internal(why));
                 }
             }
         }
@@ -71,6 +78,32 @@ impl Session {
         }
     }
 
+    /// A handshake-era task owned by a principal outlives nothing: like a session-owned one it
+    /// ends with its session (`cancel_all`), so the session keeps its id. Finished ids are dropped
+    /// as new ones come, so the list holds at most the session's live tasks (plus a few).
+    fn remember_task(&self, task: &TaskRecord) {
+        if task.version.is_modern() || !task.owner.starts_with("principal:") {
+            return; // stateless tasks outlive their throwaway session; session-owned ones are found by owner
+        }
+        let mut made = lock(&self.principal_tasks);
+        if made.len() >= 32 && made.len().is_power_of_two() {
+            let store = self.server.tasks();
+            made.retain(|(owner, id)| store.get(owner, id).is_some_and(|t| !t.is_terminal()));
+        }
+        made.push((task.owner.clone(), task.id.clone()));
+    }
+
+    /// Cancels the unfinished principal-owned tasks this session created (it ended).
+    pub(super) fn cancel_remembered_tasks(&self) {
+        let made = std::mem::take(&mut *lock(&self.principal_tasks));
+        let tasks = self.server.tasks();
+        for (owner, id) in made {
+            if tasks.get(&owner, &id).is_some_and(|t| !t.is_terminal()) {
+                tasks.cancel(&self.server, &owner, &id);
+            }
+        }
+    }
+
     /// `notifications/tasks/status` to this session, for its 2025-11-25 tasks.
     fn task_listener(self: &Arc<Self>) -> model::StatusListener {
         let me = Arc::downgrade(self);
@@ -85,9 +118,14 @@ impl Session {
 }
 
 impl Responder {
-    /// Who owns the tasks this request creates or names: the caller's credentials on the
-    /// stateless wire (a digest of `Authorization`, else "anonymous"), the session otherwise.
+    /// Who owns the tasks this request creates or names: the authenticated principal when there
+    /// is one (both eras). Without authentication, today's rule: on the stateless wire a digest
+    /// of `Authorization` (else "anonymous": the 128-bit task id is then the capability), the
+    /// session otherwise.
     pub(super) fn task_owner(&self) -> String {
+        if let Some(p) = &self.ctx.principal {
+            return format!("principal:{p}");
+        }
         if !self.ctx.version.is_modern() {
             return self.session.task_owner().to_string();
         }
@@ -175,6 +213,7 @@ impl Responder {
             Ok(t) => t,
             Err(e) => return self.finish(Err(e)),
         };
+        self.session.remember_task(&task);
         let mut ctx = self.ctx.clone();
         ctx.cancellation = Arc::new(Cancellation::default());
         ctx.task = Some(Arc::new(TaskLink::task(task.id.clone())));
@@ -214,6 +253,7 @@ impl Responder {
                         return Err(e);
                     }
                 };
+                this.session.remember_task(&task);
                 // Its cancellation stays the request's: the function already listens to it.
                 server.tasks().attach(&task.id, this.ctx.cancellation.clone(), None);
                 let id = task.id.clone();
@@ -313,11 +353,11 @@ impl Responder {
                 match tasks.provide_input(&server, &owner, &id, &responses) {
                     None => self.finish(Err(not_found())),
                     Some((task, resume)) => {
-                        let headers = self.ctx.headers.clone();
+                        let (headers, principal) = (self.ctx.headers.clone(), self.ctx.principal.clone());
                         let request_id = self.ctx.id.clone();
                         self.finish(Ok(ack()));
                         if resume {
-                            resume_task(&server, &task, request_id, headers);
+                            resume_task(&server, &task, request_id, headers, principal);
                         }
                     }
                 }
@@ -386,7 +426,7 @@ impl Responder {
 
 /// Runs a task's function again once every input it asked for is answered: a new call with the
 /// same arguments, the answers so far in `ctx.input`, and the capabilities of the original call.
-fn resume_task(server: &Server, task: &TaskRecord, id: RequestId, headers: Arc<Headers>) {
+fn resume_task(server: &Server, task: &TaskRecord, id: RequestId, headers: Arc<Headers>, principal: Option<Principal>) {
     let Some(tool) = server.catalog().tool(&task.tool).cloned() else {
         let gone = ErrorObject::invalid_params(format!("Unknown tool: {}", task.tool));
         return server.tasks().settle(server, &task.owner, &task.id, Err(HandlerError::Protocol(gone)));
@@ -405,6 +445,7 @@ fn resume_task(server: &Server, task: &TaskRecord, id: RequestId, headers: Arc<H
         progress: None,
         input: Some(Arc::new(task.carried.clone())),
         task: Some(Arc::new(TaskLink::task(task.id.clone()))),
+        principal,
     };
     Tasks::run(server, ctx, tool, task);
 }

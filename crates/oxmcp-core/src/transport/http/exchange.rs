@@ -11,7 +11,7 @@ use super::status::{json_response, plain_status, response_status, with_session_i
 use super::stream::{replay_body, sse_response};
 use crate::jsonrpc::Incoming;
 use crate::protocol::ProtocolVersion;
-use crate::server::{Inbound, Outbound, Session};
+use crate::server::{Inbound, Outbound, Principal, Session};
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -56,19 +56,21 @@ impl Drop for CancelOnDrop {
     }
 }
 
-/// Dispatches one POSTed frame and turns what comes back into the HTTP response. `modern`: a
-/// stateless (2026-07-28) exchange; `session_id`: the handshake-era session it belongs to.
+/// Dispatches one POSTed frame from `principal` and turns what comes back into the HTTP
+/// response. `session_id`: the handshake-era session it belongs to (`None`: a stateless,
+/// 2026-07-28 exchange).
 pub(super) async fn exchange(
     state: &State,
     session: &Arc<Session>,
     incoming: Incoming,
     headers: &HeaderMap,
-    modern: bool,
+    principal: Option<Principal>,
     session_id: Option<&str>,
 ) -> Response<BoxBody> {
+    let modern = session_id.is_none();
     let answers = expects_answer(&incoming);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)) };
+    let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)), principal };
     session.handle_incoming(incoming, &inbound);
     drop(inbound);
     let with_session = |r: Response<BoxBody>| match session_id {
@@ -84,10 +86,12 @@ pub(super) async fn exchange(
         Some(OutFrame::Response(frame)) => {
             let (status, challenge) = response_status(&frame, modern);
             let mut r = json_response(status, frame);
-            if challenge {
-                r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
-            }
             drop(guard);
+            if challenge {
+                // Refused by the validator: a 401 never names a session.
+                r.headers_mut().insert("www-authenticate", HeaderValue::from_static(crate::transport::gate::CHALLENGE));
+                return r;
+            }
             with_session(r)
         }
         Some(OutFrame::Notification(first)) => match session_id {

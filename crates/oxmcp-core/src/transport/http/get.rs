@@ -1,6 +1,7 @@
 //! GET and DELETE on the MCP endpoint, both for handshake-era sessions only: GET opens the
 //! session's standalone SSE stream (or, with `Last-Event-ID`, resumes a broken POST stream);
-//! DELETE ends the session.
+//! DELETE ends the session. Both only for the principal that opened the session: anyone else
+//! gets the same 404 as for an unknown session.
 
 use super::body::{BoxBody, ChannelBody};
 use super::headers::{header, require_event_stream};
@@ -8,6 +9,7 @@ use super::state::State;
 use super::status::{error_response, method_not_allowed, plain_status, with_session_id};
 use super::stream::{keep_alive, parse_event_id, replay_body, sse_response, SseOutbound};
 use crate::jsonrpc::ErrorObject;
+use crate::server::Principal;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
@@ -15,13 +17,13 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// GET: the standalone SSE stream of a handshake-era session, or the rest of a broken one.
-pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
+pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principal>) -> Response<BoxBody> {
     let headers = req.headers();
     let Some(id) = header(headers, "mcp-session-id") else {
         // Stateless clients have no use for GET.
         return method_not_allowed("POST");
     };
-    let Some(entry) = state.sessions.get(id) else {
+    let Some(entry) = state.sessions.get_as(id, principal) else {
         return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
     };
     if let Err(r) = require_event_stream(headers) {
@@ -51,10 +53,12 @@ pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
 }
 
 /// DELETE: ends a handshake-era session.
-pub(super) fn delete(state: &State, headers: &HeaderMap) -> Response<BoxBody> {
+pub(super) fn delete(state: &State, headers: &HeaderMap, principal: Option<&Principal>) -> Response<BoxBody> {
     match header(headers, "mcp-session-id") {
         None => method_not_allowed("POST"),
-        Some(id) if state.sessions.remove(id) => plain_status(StatusCode::OK),
+        Some(id) if state.sessions.get_as(id, principal).is_some() && state.sessions.remove(id) => {
+            plain_status(StatusCode::OK)
+        }
         Some(_) => error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found")),
     }
 }

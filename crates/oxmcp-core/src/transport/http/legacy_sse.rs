@@ -11,7 +11,7 @@ use super::state::State;
 use super::status::{error_response, plain_status};
 use super::stream::{keep_alive, sse_response, SseOutbound};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::Inbound;
+use crate::server::{Inbound, Principal};
 use bytes::Bytes;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
@@ -29,8 +29,8 @@ impl Drop for EndOnDrop {
     }
 }
 
-/// `GET /sse`: opens a session and its stream.
-pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody> {
+/// `GET /sse`: opens a session and its stream, for `principal` only.
+pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>, principal: Option<Principal>) -> Response<BoxBody> {
     if let Err(r) = require_event_stream(req.headers()) {
         return r;
     }
@@ -42,7 +42,7 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     }
     let id = mint_id();
     let (tx, rx) = mpsc::unbounded_channel();
-    let inbound = Inbound::new(Arc::new(SseOutbound(tx.clone())));
+    let inbound = Inbound { principal, ..Inbound::new(Arc::new(SseOutbound(tx.clone()))) };
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));
     state.sse.insert(id.clone(), session);
@@ -52,15 +52,20 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     sse_response(ChannelBody::boxed(rx, EndOnDrop { state: state.clone(), id }))
 }
 
-/// `POST /messages?session_id=...`: one JSON-RPC message for an open session; answered on its stream.
-pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
+/// `POST /messages?session_id=...`: one JSON-RPC message for an open session of `principal`;
+/// answered on its stream. Someone else's session is not found (404).
+pub(super) async fn post<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    principal: Option<Principal>,
+) -> Response<BoxBody> {
     let id = req
         .uri()
         .query()
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("session_id=")))
         .unwrap_or_default()
         .to_string();
-    let Some(sse) = state.sse.get(&id) else {
+    let Some(sse) = state.sse.get_as(&id, principal.as_ref()) else {
         return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
     };
     if let Err(r) = require_json(req.headers()) {
@@ -77,7 +82,7 @@ pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) ->
         sse.inbound.out.send(jsonrpc::encode_error(None, &e));
         return error_response(StatusCode::BAD_REQUEST, e);
     }
-    let inbound = Inbound { out: sse.inbound.out.clone(), headers };
+    let inbound = Inbound { out: sse.inbound.out.clone(), headers, principal };
     sse.session.handle_frame(&bytes, &inbound);
     plain_status(StatusCode::ACCEPTED)
 }

@@ -8,7 +8,10 @@
 //!   DELETE ends the session. A disconnect is not a cancellation in this era.
 //! - A request answers with plain JSON unless a notification for it comes first, in which case
 //!   the answer becomes an SSE stream (notifications, then the response).
-//! - Every request passes the Host/Origin policy first (403 otherwise); `/healthz` reports status.
+//! - Every request passes the Host/Origin policy first (403 otherwise), then the authentication
+//!   gate (`transport::gate`: 401 with `WWW-Authenticate: Bearer`); a handshake-era or legacy SSE
+//!   session belongs to the principal that opened it (anyone else: 404, as if unknown).
+//!   `/healthz` reports status (details only to a caller the gate named).
 //!
 //! A request's path through the files: `serve` (own listener or host application) -> `router`
 //! (policy, CORS, path, method) -> `post` (era, which session) -> `exchange` (dispatch; JSON or

@@ -12,11 +12,17 @@ use super::state::State;
 use super::status::{error_response, error_response_for, plain_status};
 use crate::jsonrpc::{self, ErrorObject, Incoming};
 use crate::protocol::{request_era, ProtocolVersion};
+use crate::server::Principal;
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
 
-pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
+/// A POST from `principal` (the authentication gate's answer; `None`: anonymous).
+pub(super) async fn post<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    principal: Option<Principal>,
+) -> Response<BoxBody> {
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
     if let Err(r) = require_json(&headers) {
@@ -41,9 +47,9 @@ pub(super) async fn post<B: RequestBody>(state: &Arc<State>, req: Request<B>) ->
     match request_era(params, header(&headers, "mcp-protocol-version")).declared_version() {
         Some(declared) => {
             let declared = declared.map(str::to_string);
-            stateless(state, incoming, &headers, declared).await
+            stateless(state, incoming, &headers, declared, principal).await
         }
-        None => handshake(state, incoming, &headers).await,
+        None => handshake(state, incoming, &headers, principal).await,
     }
 }
 
@@ -53,6 +59,7 @@ async fn stateless(
     incoming: Incoming,
     headers: &HeaderMap,
     declared: Result<String, ErrorObject>,
+    principal: Option<Principal>,
 ) -> Response<BoxBody> {
     let id = request_id(&incoming);
     if !expects_answer(&incoming) {
@@ -72,13 +79,19 @@ async fn stateless(
         }
     }
     let session = state.server.session();
-    exchange(state, &session, incoming, headers, true, None).await
+    exchange(state, &session, incoming, headers, principal, None).await
 }
 
-/// A handshake-era frame: for the session its `Mcp-Session-Id` names, or `initialize` opening one.
-async fn handshake(state: &State, incoming: Incoming, headers: &HeaderMap) -> Response<BoxBody> {
+/// A handshake-era frame: for the session its `Mcp-Session-Id` names, or `initialize` opening
+/// one. A session belongs to the principal that opened it: anyone else is told it does not exist.
+async fn handshake(
+    state: &State,
+    incoming: Incoming,
+    headers: &HeaderMap,
+    principal: Option<Principal>,
+) -> Response<BoxBody> {
     if let Some(id) = header(headers, "mcp-session-id") {
-        let Some(entry) = state.sessions.get(id) else {
+        let Some(entry) = state.sessions.get_as(id, principal.as_ref()) else {
             let err = ErrorObject::invalid_request("Session not found: it ended or never existed; initialize again");
             return error_response(StatusCode::NOT_FOUND, err);
         };
@@ -88,13 +101,14 @@ async fn handshake(state: &State, incoming: Incoming, headers: &HeaderMap) -> Re
                 return error_response(StatusCode::BAD_REQUEST, err);
             }
         }
-        return exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
+        return exchange(state, &entry.session, incoming, headers, principal, Some(&entry.id)).await;
     }
     if is_initialize(&incoming) {
-        let entry = state.sessions.create(&state.server);
-        let response = exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
+        let entry = state.sessions.create(&state.server, principal.clone());
+        let mut response = exchange(state, &entry.session, incoming, headers, principal, Some(&entry.id)).await;
         if response.status() != StatusCode::OK || entry.session.negotiated_version().is_none() {
             state.sessions.remove(&entry.id); // rejected: don't keep a session nobody can use
+            response.headers_mut().remove("mcp-session-id"); // ...nor name it
         }
         return response;
     }

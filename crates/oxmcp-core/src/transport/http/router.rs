@@ -1,14 +1,19 @@
 //! Where a request goes: the Host/Origin policy first (403), CORS preflights and headers, then
-//! `/healthz`, the legacy SSE paths and the MCP endpoint by HTTP method.
+//! the authentication gate (401; `transport::gate`), then `/healthz`, the legacy SSE paths and
+//! the MCP endpoint by HTTP method, each given the caller's principal.
 
 use super::body::BoxBody;
 use super::get::{delete, get};
+use super::headers::header_list;
 use super::legacy_sse;
 use super::post::post;
 use super::request_body::RequestBody;
 use super::state::State;
 use super::status::{error_response, json_response, method_not_allowed, plain_status};
 use crate::jsonrpc::{codes, ErrorObject};
+use crate::server::Principal;
+use crate::transport::gate::{self, CHALLENGE};
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use std::sync::Arc;
@@ -22,21 +27,72 @@ pub(super) enum Scope {
     Mounted,
 }
 
+/// The caller of a request: to be asked of the gate, or already known (a host application that
+/// ran the gate before reading the body: `MountedApp::authenticate`).
+pub(super) enum Caller {
+    Ask,
+    Known(Option<Principal>),
+}
+
 /// Answers one request, with CORS headers when the policy asks for them.
-pub(super) async fn handle<B: RequestBody>(state: &Arc<State>, req: Request<B>, scope: Scope) -> Response<BoxBody> {
+pub(super) async fn handle<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    scope: Scope,
+    caller: Caller,
+) -> Response<BoxBody> {
     let origin = if state.policy.cors { req.headers().get("origin").cloned() } else { None };
-    let mut response = match gate(state, &req) {
+    let mut response = match policy_gate(state, &req) {
         Some(refused_or_preflight) => refused_or_preflight,
-        None if scope == Scope::Mounted => endpoint(state, req).await,
-        None => route(state, req).await,
+        None => {
+            // Nothing past the headers is read, and no session is touched, before this.
+            let caller = match caller {
+                Caller::Known(principal) => Ok(principal),
+                Caller::Ask => gate::authenticate(&state.server, || header_list(req.headers())).await,
+            };
+            let health = scope == Scope::Listener && req.uri().path() == "/healthz" && req.method() == Method::GET;
+            match caller {
+                _ if health => health_answer(state, caller.ok().flatten().is_some()),
+                Err(refused) => unauthorized(refused),
+                Ok(principal) if scope == Scope::Mounted => endpoint(state, req, principal).await,
+                Ok(principal) => route(state, req, principal).await,
+            }
+        }
     };
     state.policy.cors_headers(origin.as_ref(), response.headers_mut());
     response
 }
 
+/// The gate alone, for a host that reads the body only once it passed: the caller, or the 401 to
+/// send. A request the policy refuses and a CORS preflight (which carries no credentials) pass
+/// here: `handle` answers them (403, preflight) without asking the gate.
+pub(super) async fn admit(
+    state: &State,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Response<BoxBody>> {
+    if state.policy.check(headers).is_err() || (method == Method::OPTIONS && state.policy.cors) {
+        return Ok(None);
+    }
+    gate::authenticate(&state.server, || header_list(headers)).await.map_err(|refused| {
+        let mut r = unauthorized(refused);
+        let origin = if state.policy.cors { headers.get("origin") } else { None };
+        state.policy.cors_headers(origin, r.headers_mut());
+        r
+    })
+}
+
+/// 401 for a caller the authentication gate refused: a JSON-RPC error body, the `Bearer`
+/// challenge, and no `Mcp-Session-Id`.
+pub(super) fn unauthorized(error: ErrorObject) -> Response<BoxBody> {
+    let mut r = error_response(StatusCode::UNAUTHORIZED, error);
+    r.headers_mut().insert("www-authenticate", HeaderValue::from_static(CHALLENGE));
+    r
+}
+
 /// What every request meets first: 403 from the Host/Origin policy, or the answer to a CORS
 /// preflight. `None`: go on.
-fn gate<B>(state: &State, req: &Request<B>) -> Option<Response<BoxBody>> {
+fn policy_gate<B>(state: &State, req: &Request<B>) -> Option<Response<BoxBody>> {
     if let Err(why) = state.policy.check(req.headers()) {
         tracing::warn!(target: "oxmcp.transport.http", "refused a request: {why}");
         let err = ErrorObject::new(codes::INVALID_REQUEST, format!("Forbidden: {why}"));
@@ -50,35 +106,41 @@ fn gate<B>(state: &State, req: &Request<B>) -> Option<Response<BoxBody>> {
     None
 }
 
-async fn route<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
+async fn route<B: RequestBody>(state: &Arc<State>, req: Request<B>, principal: Option<Principal>) -> Response<BoxBody> {
     let path = req.uri().path();
-    if path == "/healthz" && req.method() == Method::GET {
-        return health(state);
-    }
     if state.options.sse_path.as_deref() == Some(path) && req.method() == Method::GET {
-        return legacy_sse::open(state, &req);
+        return legacy_sse::open(state, &req, principal);
     }
     if state.options.sse_path.is_some() && path == state.options.sse_messages_path && req.method() == Method::POST {
-        return legacy_sse::post(state, req).await;
+        return legacy_sse::post(state, req, principal).await;
     }
     if path != state.options.path {
         let err = ErrorObject::new(codes::INVALID_REQUEST, format!("Not found: {path}"));
         return error_response(StatusCode::NOT_FOUND, err);
     }
-    endpoint(state, req).await
+    endpoint(state, req, principal).await
 }
 
 /// The MCP endpoint itself, by HTTP method.
-async fn endpoint<B: RequestBody>(state: &Arc<State>, req: Request<B>) -> Response<BoxBody> {
+async fn endpoint<B: RequestBody>(
+    state: &Arc<State>,
+    req: Request<B>,
+    principal: Option<Principal>,
+) -> Response<BoxBody> {
     match *req.method() {
-        Method::POST => post(state, req).await,
-        Method::GET => get(state, req),
-        Method::DELETE => delete(state, req.headers()),
+        Method::POST => post(state, req, principal).await,
+        Method::GET => get(state, req, principal.as_ref()),
+        Method::DELETE => delete(state, req.headers(), principal.as_ref()),
         _ => method_not_allowed("GET, POST, DELETE"),
     }
 }
 
-fn health(state: &State) -> Response<BoxBody> {
+/// `/healthz`: `{"status": "ok"}` to anyone; name, version, uptime and counts only to a caller
+/// the authentication step named (with no step, or no credentials, everyone is a stranger).
+fn health_answer(state: &State, known: bool) -> Response<BoxBody> {
+    if !known {
+        return json_response(StatusCode::OK, json!({ "status": "ok" }).to_string());
+    }
     let config = state.server.config();
     let body = json!({
         "status": "ok",

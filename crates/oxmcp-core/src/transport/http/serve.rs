@@ -6,12 +6,13 @@
 use super::body::BoxBody;
 use super::options::HttpOptions;
 use super::request_body::RequestBody;
-use super::router::{handle, Scope};
+use super::router::{admit, handle, Caller, Scope};
 use super::security::AccessPolicy;
 use super::state::{sweep_sessions, State};
-use crate::server::Server;
+use crate::server::{Principal, Server};
 use crate::transport::listen;
-use hyper::{Request, Response};
+use hyper::header::HeaderMap;
+use hyper::{Method, Request, Response};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -73,7 +74,7 @@ pub async fn serve_listener(
 async fn connection(state: Arc<State>, stream: TcpStream, shutdown: CancellationToken) {
     let service = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(&state, req, Scope::Listener).await) }
+        async move { Ok::<_, Infallible>(handle(&state, req, Scope::Listener, Caller::Ask).await) }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -112,7 +113,22 @@ impl MountedApp {
     }
 
     pub async fn handle<B: RequestBody>(&self, req: Request<B>) -> Response<BoxBody> {
-        handle(&self.state, req, Scope::Mounted).await
+        handle(&self.state, req, Scope::Mounted, Caller::Ask).await
+    }
+
+    /// The authentication gate on a request's method and headers, before its body is read: the
+    /// caller (then `handle_as`), or the 401 to answer.
+    pub async fn authenticate(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Result<Option<Principal>, Response<BoxBody>> {
+        admit(&self.state, method, headers).await
+    }
+
+    /// Serves a request whose caller `authenticate` already admitted.
+    pub async fn handle_as<B: RequestBody>(&self, req: Request<B>, principal: Option<Principal>) -> Response<BoxBody> {
+        handle(&self.state, req, Scope::Mounted, Caller::Known(principal)).await
     }
 }
 

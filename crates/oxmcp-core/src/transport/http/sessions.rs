@@ -2,7 +2,7 @@
 //! memory cannot grow without bound however many clients come and go. Also the table of the
 //! 2024-11-05 HTTP+SSE transport's sessions, which live as long as their stream.
 
-use crate::server::{Inbound, Server, Session};
+use crate::server::{Inbound, Principal, Server, Session};
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +13,8 @@ use tokio::sync::mpsc;
 pub struct LegacySession {
     pub id: String,
     pub session: Arc<Session>,
+    /// Who opened it (`None`: anonymous); nobody else may use it (`SessionTable::get_as`).
+    pub principal: Option<Principal>,
     /// Milliseconds since the table's epoch of the last request.
     last_seen: AtomicU64,
     /// The standalone GET stream, if one is open.
@@ -46,11 +48,12 @@ impl SessionTable {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Opens a session. At capacity, the least recently used session is evicted first.
-    pub fn create(&self, server: &Server) -> Arc<LegacySession> {
+    /// Opens a session for `principal`. At capacity, the least recently used session is evicted first.
+    pub fn create(&self, server: &Server, principal: Option<Principal>) -> Arc<LegacySession> {
         let entry = Arc::new(LegacySession {
             id: mint_id(),
             session: server.session(),
+            principal,
             last_seen: AtomicU64::new(self.now_ms()),
             standalone: Mutex::new(None),
         });
@@ -79,6 +82,18 @@ impl SessionTable {
             s.last_seen.store(self.now_ms(), Ordering::Relaxed);
         }
         found
+    }
+
+    /// Finds a live session that `principal` opened and marks it used. A session of someone else
+    /// is not found (and not touched), exactly like an unknown one; the attempt is logged.
+    pub fn get_as(&self, id: &str, principal: Option<&Principal>) -> Option<Arc<LegacySession>> {
+        let found = self.lock().get(id).cloned()?;
+        if found.principal.as_ref() != principal {
+            tracing::warn!(target: "oxmcp.transport.http", "refused a request on a session opened by another caller (answered as unknown)");
+            return None;
+        }
+        found.last_seen.store(self.now_ms(), Ordering::Relaxed);
+        Some(found)
     }
 
     /// Ends a session (DELETE, or a failed initialize). Returns whether it existed.
@@ -123,7 +138,8 @@ impl SessionTable {
     }
 }
 
-/// A session of the 2024-11-05 HTTP+SSE transport, with the inbound of its stream.
+/// A session of the 2024-11-05 HTTP+SSE transport, with the inbound of its stream (whose
+/// `principal` opened it: nobody else may post to it).
 pub(super) struct SseSession {
     pub(super) session: Arc<Session>,
     pub(super) inbound: Inbound,
@@ -142,8 +158,14 @@ impl SseSessions {
         self.lock().len()
     }
 
-    pub(super) fn get(&self, id: &str) -> Option<Arc<SseSession>> {
-        self.lock().get(id).cloned()
+    /// The open session `id` if `principal` opened it; someone else's is not found (logged).
+    pub(super) fn get_as(&self, id: &str, principal: Option<&Principal>) -> Option<Arc<SseSession>> {
+        let found = self.lock().get(id).cloned()?;
+        if found.inbound.principal.as_ref() != principal {
+            tracing::warn!(target: "oxmcp.transport.http", "refused a message for an SSE session opened by another caller (answered as unknown)");
+            return None;
+        }
+        Some(found)
     }
 
     pub(super) fn insert(&self, id: String, session: Arc<SseSession>) {
@@ -179,15 +201,15 @@ mod tests {
     fn ids_are_unique_hex_and_bounded_tables_evict() {
         let table = SessionTable::new(Duration::from_secs(60), 2);
         let s = server();
-        let a = table.create(&s);
+        let a = table.create(&s, None);
         assert_eq!(a.id.len(), 32);
         assert!(a.id.bytes().all(|b| b.is_ascii_hexdigit()));
         std::thread::sleep(Duration::from_millis(2));
-        let b = table.create(&s);
+        let b = table.create(&s, None);
         assert_ne!(a.id, b.id);
         std::thread::sleep(Duration::from_millis(2));
         table.get(&a.id).unwrap(); // a is now the most recent
-        let c = table.create(&s);
+        let c = table.create(&s, None);
         assert_eq!(table.len(), 2);
         assert!(table.get(&b.id).is_none(), "the least recently used session was evicted");
         assert!(table.get(&a.id).is_some() && table.get(&c.id).is_some());
@@ -196,12 +218,25 @@ mod tests {
     }
 
     #[test]
+    fn a_session_is_found_only_by_the_principal_that_opened_it() {
+        let table = SessionTable::new(Duration::from_secs(60), 10);
+        let alice = Principal::from("alice");
+        let a = table.create(&server(), Some(alice.clone()));
+        assert!(table.get_as(&a.id, Some(&alice)).is_some());
+        assert!(table.get_as(&a.id, Some(&Principal::from("bob"))).is_none());
+        assert!(table.get_as(&a.id, None).is_none());
+        let anonymous = table.create(&server(), None);
+        assert!(table.get_as(&anonymous.id, None).is_some());
+        assert!(table.get_as(&anonymous.id, Some(&alice)).is_none());
+    }
+
+    #[test]
     fn idle_sessions_are_swept() {
         let table = SessionTable::new(Duration::from_millis(5), 10);
         let s = server();
-        table.create(&s);
+        table.create(&s, None);
         std::thread::sleep(Duration::from_millis(20));
-        let fresh = table.create(&s);
+        let fresh = table.create(&s, None);
         assert_eq!(table.sweep(), 1);
         assert!(table.get(&fresh.id).is_some());
     }

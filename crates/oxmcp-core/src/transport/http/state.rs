@@ -4,9 +4,8 @@
 use super::events::{EventStore, MemoryEventStore};
 use super::options::HttpOptions;
 use super::security::AccessPolicy;
-use super::sessions::{SessionTable, SseSessions};
+use super::sessions::{mint_id, SessionTable, SseSessions};
 use crate::server::Server;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -21,7 +20,6 @@ pub(super) struct State {
     pub(super) sse: SseSessions,
     /// Events of handshake-era POST streams, for `Last-Event-ID` replay.
     pub(super) events: Arc<dyn EventStore>,
-    streams: AtomicU64,
     pub(super) started: Instant,
 }
 
@@ -35,14 +33,15 @@ impl State {
             sessions,
             sse: Default::default(),
             events: Arc::new(MemoryEventStore::default()),
-            streams: Default::default(),
             started: Instant::now(),
         }
     }
 
-    /// A name for a new resumable POST stream, unique on this server (`p0`, `p1`, ...).
+    /// A name for a new resumable POST stream: 128 random bits (`p` + hex), so an event id
+    /// (`<stream>-<n>`) cannot be guessed, and replay looks it up under its own session only
+    /// (`<session id>/<stream>`).
     pub(super) fn next_stream_name(&self) -> String {
-        format!("p{}", self.streams.fetch_add(1, Ordering::Relaxed))
+        format!("p{}", mint_id())
     }
 }
 

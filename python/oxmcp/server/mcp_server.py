@@ -54,6 +54,8 @@ class McpServer:
         on_duplicate: Registering a tool, resource, template or prompt under a name (or URI) already
             registered raises ValueError (``"error"``, default), logs a warning on the ``oxmcp``
             logger and replaces it (``"warn"``), or replaces it silently (``"replace"``).
+        tool_timeout: Seconds any tool call may run unless the tool sets ``timeout`` (default None:
+            no bound); a call past it is answered with an error result and cancelled.
 
     The server is a facade over two parts: its registry of components
     (`oxmcp.server._registry.Registry`) and the runtime serving them, the Rust core plus the pump
@@ -80,11 +82,12 @@ class McpServer:
         task_ttl: float = 60.0,
         max_tasks: int = 10_000,
         on_duplicate: DuplicatePolicy = "error",
+        tool_timeout: float | None = None,
     ) -> None:
         self.name = name
         self.version = version
         self.instructions = instructions
-        self._registry = Registry(on_duplicate)
+        self._registry = Registry(on_duplicate, tool_timeout)
         self._runtime = Runtime(
             self._registry,
             name,
@@ -139,6 +142,7 @@ class McpServer:
         input_schema: dict[str, Any] | None = None,
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
+        timeout: float | None = None,
     ) -> Callable[[F], F]: ...
     def tool(self, name: Any = None, /, **options: Any) -> Any:
         """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
@@ -159,6 +163,9 @@ class McpServer:
         definition shows it as ``execution.taskSupport``. With ``task_start="manual"`` a call runs as
         a plain request (so questions asked first are answered synchronously) until the function
         calls ``await ctx.start_task()``.
+        ``timeout=seconds`` (default: the server's ``tool_timeout``) bounds a call, or a task's run:
+        at the deadline it is answered with an error result and cancelled (a sync function's thread
+        cannot be stopped; it keeps its ``sync_workers`` place until it returns).
         Returns the function unchanged.
         """
 
@@ -186,6 +193,7 @@ class McpServer:
         input_schema: dict[str, Any] | None = None,
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
+        timeout: float | None = None,
     ) -> None:
         """Registers a tool, like ``@server.tool(...)``. At runtime, clients that listen are told
         the tool list changed. A name already registered follows the server's ``on_duplicate``."""
@@ -202,6 +210,7 @@ class McpServer:
             input_schema=input_schema,
             task=task,
             task_start=task_start,
+            timeout=timeout,
         )
 
     def remove_tool(self, name: str) -> bool:

@@ -90,6 +90,8 @@ pub struct Session {
     /// Owner of the tasks this (handshake-era) session creates: random, never reused; made on
     /// first use (stateless requests get a throwaway session each, and never need one).
     task_owner: std::sync::OnceLock<String>,
+    /// Cancelled when the session ends (`cancel_all`): streams that belong to it stop.
+    ended: tokio_util::sync::CancellationToken,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -109,6 +111,7 @@ impl Session {
             listening: Mutex::new(None),
             listens: AtomicUsize::new(0),
             task_owner: std::sync::OnceLock::new(),
+            ended: tokio_util::sync::CancellationToken::new(),
         })
     }
 
@@ -173,8 +176,14 @@ impl Session {
         true
     }
 
+    /// Cancelled once the session has ended: transports end the streams that belong to it.
+    pub fn ended(&self) -> &tokio_util::sync::CancellationToken {
+        &self.ended
+    }
+
     /// Cancels everything in flight (the connection is gone); no responses follow.
     pub fn cancel_all(&self) {
+        self.ended.cancel();
         let all: Vec<_> = lock(&self.inflight).drain().map(|(_, c)| c).collect();
         for c in all {
             c.cancel();

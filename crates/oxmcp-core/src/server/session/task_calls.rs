@@ -233,6 +233,7 @@ impl Responder {
                 }
             }
         });
+        let reply = crate::server::deadline::bounded(&tool, reply);
         server.handler().call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
 

@@ -15,7 +15,7 @@ import pytest
 from _support.messages import MODERN, modern_meta
 from _support.stdio import StdioServer
 
-SERVER = str(Path(__file__).parent / "_support" / "timing_server.py")
+SERVER = str(Path(__file__).parent / "timing_server.py")
 
 
 @pytest.fixture

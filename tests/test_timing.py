@@ -133,3 +133,19 @@ def test_sigterm_on_stdio_runs_cleanup_and_exits_0(start: Any, era: str) -> None
     assert (marks / "t.cancelled").exists() and (marks / "t.finally").exists()
     err = server.stderr(0.1)
     assert "Traceback" not in err and "panicked" not in err, err
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf"), True, "5"])
+def test_a_bad_timeout_is_refused_naming_the_field(bad: Any) -> None:
+    from oxmcp import McpServer
+
+    server = McpServer("bad-timeout")
+
+    async def tool() -> str:
+        return "x"
+
+    with pytest.raises((ValueError, TypeError), match="timeout"):
+        server.add_tool(tool, timeout=bad)
+    with pytest.raises((ValueError, TypeError), match="timeout"):
+        McpServer("bad-default", tool_timeout=bad).add_tool(tool)
+    server.add_tool(tool, timeout=1.5)  # and a good one registers

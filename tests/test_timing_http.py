@@ -18,6 +18,7 @@ import pytest
 from _support.http import post_mcp, wait_until_listening
 from _support.messages import INITIALIZED, initialize_params, modern_headers, modern_meta
 from _support.processes import HTTP_ANNOUNCE, Announced, announced
+from _support.ws_client import WsClient
 
 SERVER = str(Path(__file__).parent / "timing_server.py")
 
@@ -25,7 +26,7 @@ SERVER = str(Path(__file__).parent / "timing_server.py")
 def serve(tmp_path: Path, transport: str) -> Any:
     marks = tmp_path / "marks"
     marks.mkdir()
-    pattern = HTTP_ANNOUNCE if transport == "http" else r"PORT (\d+)"
+    pattern = {"http": HTTP_ANNOUNCE, "websocket": r"ws://([\d.]+):(\d+)"}.get(transport, r"PORT (\d+)")
     return announced([SERVER], pattern=pattern, env={"MARKS": str(marks), "TRANSPORT": transport}), marks
 
 
@@ -137,6 +138,22 @@ def test_sigterm_on_http_runs_cleanup_and_exits_0(http_server: tuple[Announced, 
     finally:
         sock.close()
     assert (marks / "h.cancelled").exists() and (marks / "h.finally").exists()
+
+
+def test_sigterm_on_websocket_runs_cleanup_and_exits_0(tmp_path: Path) -> None:
+    served, marks = serve(tmp_path, "websocket")
+    with served as s:
+        assert s.match is not None
+        ws = WsClient("127.0.0.1", int(s.match.group(2)))
+        try:
+            ws.initialize()
+            ws.send_request("tools/call", {"name": "wait_async", "arguments": {"tag": "w"}})
+            assert wait_for(marks / "w.started")
+            s.proc.send_signal(signal.SIGTERM)
+            assert s.proc.wait(timeout=5) == 0
+        finally:
+            ws.sock.close()
+    assert (marks / "w.cancelled").exists() and (marks / "w.finally").exists()
 
 
 def test_delete_ends_the_sessions_get_stream(http_server: tuple[Announced, int, Path]) -> None:

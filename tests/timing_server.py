@@ -2,8 +2,9 @@
 
 Tools leave marker files in ``$MARKS`` (``TAG.started``, ``TAG.cancelled``, ``TAG.finally``,
 ``TAG.returned``) so a test can tell what ran and what cleanup happened. ``$TRANSPORT`` picks stdio
-(default; "ready" on stderr), ``http`` (announces its URL) or ``asgi`` (a FastAPI app under uvicorn,
-announcing ``PORT n``); ``$WORKERS`` sets ``sync_workers``, ``$DEFAULT_TIMEOUT`` ``tool_timeout``.
+(default; "ready" on stderr), ``http`` or ``websocket`` (announcing their URL), or ``asgi`` (a
+FastAPI app under uvicorn, announcing ``PORT n``); ``$WORKERS`` sets ``sync_workers`` and
+``$DEFAULT_TIMEOUT`` ``tool_timeout``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ async def add(a: int, b: int) -> int:
 transport = os.environ.get("TRANSPORT", "stdio")
 if transport == "http":
     server.run("http", port=0)
+elif transport == "websocket":
+    server.run("websocket", port=0)
 elif transport == "asgi":
     import uvicorn
     from fastapi import FastAPI

@@ -149,3 +149,38 @@ def test_a_bad_timeout_is_refused_naming_the_field(bad: Any) -> None:
     with pytest.raises((ValueError, TypeError), match="timeout"):
         McpServer("bad-default", tool_timeout=bad).add_tool(tool)
     server.add_tool(tool, timeout=1.5)  # and a good one registers
+
+
+@pytest.mark.asyncio
+async def test_timeouts_hold_in_process_too() -> None:
+    import asyncio
+
+    from oxmcp import McpServer
+    from oxmcp.testing import MockMcpClient
+
+    server = McpServer("in-process", tool_timeout=0.2)
+    seen: list[str] = []
+
+    @server.tool()
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            seen.append("cancelled")
+            raise
+        return "never"
+
+    @server.tool(timeout=2)
+    async def patient() -> str:
+        await asyncio.sleep(0.4)
+        return "ok"
+
+    client = MockMcpClient(server)
+    result = await asyncio.wait_for(client.call_tool_result("slow"), 5)
+    assert result.is_error and result.content[0].text == "Tool slow timed out after 0.2 s"
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == ["cancelled"]
+    assert await client.call_tool("patient") == "ok"

@@ -515,7 +515,8 @@ class McpServer:
         transport: Literal["stdio", "http", "streamable-http", "sse", "websocket"] = "stdio",
         **options: Any,
     ) -> None:
-        """Serves until the client disconnects (stdio) or Ctrl-C; owns the event loop.
+        """Serves until the client disconnects (stdio), Ctrl-C or SIGTERM (calls in flight are
+        cancelled and their cleanup runs; exit status 0); owns the event loop.
 
         ``server.run()`` serves stdio; ``server.run(transport="http", port=8000)`` serves
         Streamable HTTP on ``http://127.0.0.1:8000/mcp`` (see `run_http` for the options).

@@ -74,6 +74,14 @@ class Registry:
             raise ValueError(f"on_duplicate must be 'error', 'warn' or 'replace', not {on_duplicate!r}")
         self._core: Any = None
         self.on_duplicate: DuplicatePolicy = on_duplicate
+        if tool_timeout is not None and (
+            isinstance(tool_timeout, bool)
+            or not isinstance(tool_timeout, (int, float))
+            or not 0 < tool_timeout < float("inf")
+        ):
+            raise ValueError(
+                f"tool_timeout must be a positive number of seconds or None, not {tool_timeout!r}"
+            )
         self.tool_timeout = tool_timeout  # a tool's timeout unless it names its own
         self.tools: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}  # by URI, and templates by their uriTemplate

@@ -115,7 +115,8 @@ class McpAsgiApp:
             stop = self._exit.stream_stop(gone)
         try:
             while True:
-                chunk = await _unless(response.next_chunk(), stop)
+                # A JSON answer is whole already; only a stream waits on its client.
+                chunk = await (_unless(response.next_chunk(), stop) if streaming else response.next_chunk())
                 if chunk is None:
                     break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})

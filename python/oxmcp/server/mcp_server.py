@@ -418,7 +418,8 @@ class McpServer:
 
     # -- serving -----------------------------------------------------------------------------------
     async def run_stdio(self) -> None:
-        """Serves MCP on stdin/stdout until stdin closes.
+        """Serves MCP on stdin/stdout until stdin closes (calls in flight are then cancelled at once,
+        and it returns once their cleanup ran) or SIGTERM.
 
         While serving, anything written to stdout (``print()``, C extensions, child processes) goes
         to stderr instead, so it cannot corrupt the protocol stream.

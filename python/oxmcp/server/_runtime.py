@@ -66,7 +66,13 @@ class Runtime:
     async def serve_stdio(self) -> None:
         """Serves stdin/stdout until stdin closes (the calls in flight are then cancelled at once and
         their cleanup awaited), SIGTERM, or cancellation."""
-        await self._serve_until_stopped(self.core.serve_stdio())
+        self.attach()
+        try:
+            serving = self.core.serve_stdio()
+        except BaseException:
+            self.detach()
+            raise
+        await self._serve_until_stopped(serving)
 
     async def serve_http(self, on_listening: Callable[[str], None], *args: Any, **options: Any) -> None:
         """Serves `ServerCore.serve_http(*args, **options)` until cancelled or SIGTERM;
@@ -90,10 +96,10 @@ class Runtime:
         await self._serve_until_stopped(serving)
 
     async def _serve_until_stopped(self, serving: Awaitable[None]) -> None:
-        """Awaits ``serving``; SIGTERM stops it as Ctrl-C does. Either way the calls still running
-        are cancelled and their cleanup awaited (at most `CLEANUP_S`); a SIGTERM stop returns
-        normally (so `McpServer.run` exits with status 0)."""
-        self.attach()
+        """Awaits ``serving`` (the pump attached); SIGTERM stops it as Ctrl-C does. Stopped, every
+        call still running is cancelled; ended by itself (stdin closed), the calls the core cancelled
+        are left to finish. Either way their cleanup is awaited (at most `CLEANUP_S`). A SIGTERM stop
+        returns normally (so `McpServer.run` exits with status 0)."""
         stopped = False
         try:
             with _sigterm_cancels_this_task() as sigterm:

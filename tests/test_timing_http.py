@@ -140,6 +140,22 @@ def test_sigterm_on_http_runs_cleanup_and_exits_0(http_server: tuple[Announced, 
     assert (marks / "h.cancelled").exists() and (marks / "h.finally").exists()
 
 
+def test_sigterm_on_the_oxmcp_run_cli_runs_cleanup_and_exits_0(tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    argv = ["-m", "oxmcp", "run", SERVER, "--transport", "http", "--port", "0"]
+    with announced(argv, pattern=HTTP_ANNOUNCE, env={"MARKS": str(marks)}) as served:
+        assert served.match is not None
+        sock = send_and_leave(int(served.match.group(2)), "wait_async", {"tag": "c"})
+        try:
+            assert wait_for(marks / "c.started")
+            served.proc.send_signal(signal.SIGTERM)
+            assert served.proc.wait(timeout=5) == 0
+        finally:
+            sock.close()
+    assert (marks / "c.cancelled").exists() and (marks / "c.finally").exists()
+
+
 def test_sigterm_on_websocket_runs_cleanup_and_exits_0(tmp_path: Path) -> None:
     served, marks = serve(tmp_path, "websocket")
     with served as s:

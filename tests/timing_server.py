@@ -88,22 +88,23 @@ async def add(a: int, b: int) -> int:
     return a + b
 
 
-transport = os.environ.get("TRANSPORT", "stdio")
-if transport == "http":
-    server.run("http", port=0)
-elif transport == "websocket":
-    server.run("websocket", port=0)
-elif transport == "asgi":
-    import uvicorn
-    from fastapi import FastAPI
-    from oxmcp.server.fastapi import create_mcp_router
+if __name__ == "__main__":  # imported by `oxmcp run`, which serves `server` itself
+    transport = os.environ.get("TRANSPORT", "stdio")
+    if transport == "http":
+        server.run("http", port=0)
+    elif transport == "websocket":
+        server.run("websocket", port=0)
+    elif transport == "asgi":
+        import uvicorn
+        from fastapi import FastAPI
+        from oxmcp.server.fastapi import create_mcp_router
 
-    app = FastAPI()
-    app.include_router(create_mcp_router(server), prefix="/mcp")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    print(f"PORT {sock.getsockname()[1]}", file=sys.stderr, flush=True)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
-else:
-    print("ready", file=sys.stderr, flush=True)
-    server.run()
+        app = FastAPI()
+        app.include_router(create_mcp_router(server), prefix="/mcp")
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        print(f"PORT {sock.getsockname()[1]}", file=sys.stderr, flush=True)
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    else:
+        print("ready", file=sys.stderr, flush=True)
+        server.run()

@@ -69,9 +69,9 @@ def test_an_async_call_past_its_timeout_is_answered_and_cancelled(start: Any) ->
 def test_a_sync_call_is_answered_at_its_deadline_and_keeps_its_worker(start: Any) -> None:
     server, marks = start(WORKERS="1")
     began = time.monotonic()
-    result = call(server, "slow_sync", tag="s", seconds=2)
+    result = call(server, "slow_sync", tag="s", seconds=4)
     assert result["isError"] is True and "timed out after 0.5 s" in text(result)
-    assert time.monotonic() - began < 1.5
+    assert time.monotonic() - began < 3.0, "answered at the deadline, not when the thread returned"
     assert not (marks / "s.returned").exists(), "its thread is still running"
     # The only worker is still held by the abandoned thread: the next sync call waits for it.
     assert text(call(server, "busy", tag="next")) == "done"

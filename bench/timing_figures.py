@@ -287,6 +287,27 @@ def asgi_client_gone(marks: Path) -> str:
         stop(proc)
 
 
+def asgi_dropped_get_stream(marks: Path) -> str:
+    """A GET stream whose client left: still held (a second GET gets 409) or dropped (200)?"""
+    port = free_port()
+    proc = start(marks, TRANSPORT="asgi", PORT=str(port))
+    try:
+        wait_listening(port)
+        sid, stream = session_with_get_stream(port)
+        stream.close()
+        time.sleep(1.0)
+        again = socket.create_connection(("127.0.0.1", port), timeout=5)
+        again.sendall(
+            f"GET /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n"
+            f"mcp-session-id: {sid}\r\n\r\n".encode()
+        )
+        status = again.recv(64).split(b" ")[1].decode()
+        again.close()
+        return f"a new GET on the session 1 s later answers {status}"
+    finally:
+        stop(proc)
+
+
 def uvicorn_sigterm_with_open_stream(marks: Path) -> str:
     port = free_port()
     proc = start(marks, TRANSPORT="asgi", PORT=str(port))
@@ -312,6 +333,7 @@ FIGURES = {
     "SIGTERM on HTTP with a call in flight": lambda m: sigterm(m, "http"),
     "DELETE with the session's GET stream open": delete_closes_get,
     "ASGI (uvicorn): stateless call whose client left": asgi_client_gone,
+    "ASGI (uvicorn): GET stream dropped by its client": asgi_dropped_get_stream,
     "ASGI (uvicorn): SIGTERM with an open GET stream": uvicorn_sigterm_with_open_stream,
 }
 

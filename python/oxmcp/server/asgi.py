@@ -157,8 +157,11 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 async def _disconnected(receive: Receive) -> None:
     """Returns once the client has gone (the request body was already read)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:  # noqa: BLE001 - a host that cannot receive any more: the client is gone too
+        logger.debug("receive() failed while waiting for http.disconnect", exc_info=True)
 
 
 async def _unless(awaitable: Awaitable[Any], stop: asyncio.Future[None]) -> Any:

@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 use std::borrow::Cow;
 use std::sync::Arc;
 use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
 
 #[pyclass(frozen, module = "oxmcp._core", name = "HttpApp")]
 pub struct HttpApp {
@@ -31,6 +32,8 @@ pub struct HttpResponse {
     #[pyo3(get)]
     headers: Vec<(String, String)>,
     body: Arc<Mutex<Option<BoxBody>>>,
+    /// Cancelled by `close()`: a `next_chunk` waiting for the body lets go of it.
+    closed: CancellationToken,
     core: Py<ServerCore>,
 }
 
@@ -91,7 +94,13 @@ impl HttpResponse {
             .iter()
             .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
             .collect();
-        HttpResponse { status: parts.status.as_u16(), headers, body: Arc::new(Mutex::new(Some(body))), core }
+        HttpResponse {
+            status: parts.status.as_u16(),
+            headers,
+            body: Arc::new(Mutex::new(Some(body))),
+            closed: CancellationToken::new(),
+            core,
+        }
     }
 }
 
@@ -160,13 +169,21 @@ impl HttpApp {
 impl HttpResponse {
     /// The next chunk of the body (bytes), or None at its end.
     fn next_chunk<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let body = self.body.clone();
+        let (body, closed) = (self.body.clone(), self.closed.clone());
         let queue = self.core.get().handler.queue.clone();
         spawn_awaitable(py, &queue, async move {
             let mut slot = body.lock().await;
             loop {
                 let Some(b) = slot.as_mut() else { return Ok(None) };
-                match b.frame().await {
+                let frame = tokio::select! {
+                    biased;
+                    _ = closed.cancelled() => {
+                        *slot = None;
+                        return Ok(None);
+                    }
+                    f = b.frame() => f,
+                };
+                match frame {
                     Some(Ok(frame)) => {
                         if let Ok(data) = frame.into_data() {
                             if !data.is_empty() {
@@ -184,10 +201,17 @@ impl HttpResponse {
         })
     }
 
-    /// Stops the body (the client went away): a stateless call in flight is cancelled.
+    /// Stops the body (the client went away, or the host is shutting down): the core's side of
+    /// the response is dropped, which cancels a stateless call in flight and ends a listen or GET
+    /// stream. Safe while a `next_chunk` is pending (it ends with None).
     fn close(&self) {
-        if let Ok(mut slot) = self.body.try_lock() {
-            *slot = None;
+        self.closed.cancel();
+        match self.body.try_lock() {
+            Ok(mut slot) => *slot = None,
+            Err(_) => {
+                let body = self.body.clone();
+                runtime().spawn(async move { body.lock().await.take() });
+            }
         }
     }
 }

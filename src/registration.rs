@@ -9,6 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
 use serde_json::{Map, Value};
+use std::time::Duration;
 
 /// `oxmcp._registration.ToolRegistration`.
 #[derive(FromPyObject)]
@@ -18,6 +19,7 @@ pub struct ToolRegistration<'py> {
     drop_unknown: bool,
     task: Bound<'py, PyAny>,
     task_start: Bound<'py, PyAny>,
+    timeout: Option<Bound<'py, PyAny>>,
 }
 
 /// `oxmcp._registration.ResourceRegistration`, and the resource part of a `TemplateRegistration`.
@@ -81,12 +83,19 @@ impl ToolRegistration<'_> {
         if let (Some(s), Value::Object(d)) = (support, &mut definition) {
             *d = with_task_support(std::mem::take(d), s);
         }
+        let timeout = match &self.timeout {
+            None => None,
+            Some(t) => match t.extract::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 && t.cast::<PyBool>().is_err() => Some(Duration::from_secs_f64(s)),
+                _ => return Err(bad("timeout", "a positive number of seconds or None", t)),
+            },
+        };
         let drop_unknown = self.drop_unknown;
         Ok(Registration {
             entry: entry(&self.entry)?,
             definition,
             build: Box::new(move |d, h| {
-                ToolSpec::new(d, h, drop_unknown).map(|t| ToolSpec { task_manual_start: manual, ..t })
+                ToolSpec::new(d, h, drop_unknown).map(|t| ToolSpec { task_manual_start: manual, timeout, ..t })
             }),
         })
     }

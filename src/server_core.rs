@@ -323,7 +323,7 @@ impl ServerCore {
     }
 
     /// Serves this process's stdin/stdout until stdin closes. Must be awaited inside a running loop.
-    #[pyo3(signature = (eof_grace_ms=2000))]
+    #[pyo3(signature = (eof_grace_ms=0))]
     fn serve_stdio<'py>(&self, py: Python<'py>, eof_grace_ms: u64) -> PyResult<Bound<'py, PyAny>> {
         let server = self.server.clone();
         let options = StdioOptions {

@@ -6,6 +6,7 @@ use crate::job::Job;
 use crate::queue::Queue;
 use pyo3::prelude::*;
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 use tokio::sync::Semaphore;
 
 pub struct SyncPool {
@@ -27,29 +28,59 @@ impl SyncPool {
         self.runner.set(runner).is_ok()
     }
 
-    /// Runs a sync function on the blocking pool.
+    /// Runs a sync function on the blocking pool. A call waits for a worker in line; one cancelled
+    /// (by the client, its deadline or the end of its session) before it gets one leaves the line
+    /// and never runs. Once running it cannot be interrupted: its thread holds its worker until the
+    /// function returns, whether or not anyone still waits for the answer.
     pub fn run(&self, data: JobData) {
         let runtime = crate::runtime::runtime();
         let (runner, queue) = (self.runner.clone(), self.queue.clone());
+        if data.ctx.cancellation.is_cancelled() {
+            return; // dropping the job answers nothing for a cancelled request
+        }
         match self.limit.clone().try_acquire_owned() {
             Ok(permit) => {
                 runtime.spawn_blocking(move || {
                     let _permit = permit;
-                    call_runner(&runner, queue, data);
+                    run_one(&runner, queue, data);
                 });
             }
             Err(_) => {
                 let limit = self.limit.clone();
+                let cancelled = data.ctx.cancellation.token().clone();
                 runtime.spawn(async move {
-                    let Ok(permit) = limit.acquire_owned().await else { return };
+                    let permit = tokio::select! {
+                        biased;
+                        _ = cancelled.cancelled() => None,
+                        p = limit.acquire_owned() => p.ok(),
+                    };
+                    // Cancelled while in line (or at the very moment a worker freed up): never run.
+                    let Some(permit) = permit.filter(|_| !data.ctx.cancellation.is_cancelled()) else {
+                        tracing::debug!(target: "oxmcp.sync_pool", "a sync call was cancelled before it started");
+                        return;
+                    };
                     let _ = tokio::task::spawn_blocking(move || {
                         let _permit = permit;
-                        call_runner(&runner, queue, data);
+                        run_one(&runner, queue, data);
                     })
                     .await;
                 });
             }
         }
+    }
+}
+
+/// Runs one call on this worker thread; one that outlived its request (cancelled or timed out
+/// while running) is logged when it finally returns, since it kept a worker busy all along.
+fn run_one(runner: &OnceLock<Py<PyAny>>, queue: Arc<Queue>, data: JobData) {
+    let (cancellation, id, started) = (data.ctx.cancellation.clone(), data.ctx.id.clone(), Instant::now());
+    call_runner(runner, queue, data);
+    if cancellation.is_cancelled() {
+        tracing::warn!(
+            target: "oxmcp.sync_pool",
+            "a sync function (request {id}) returned {:.1} s after it started, after its request was cancelled or timed out; it held a sync worker until now",
+            started.elapsed().as_secs_f64()
+        );
     }
 }
 

@@ -75,6 +75,7 @@ class Pump:
         self._host_ref = weakref.ref(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[int, asyncio.Task[Any]] = {}
+        self._cancelled: set[asyncio.Task[Any]] = set()
         core.set_runner(self)
 
     @property
@@ -122,10 +123,24 @@ class Pump:
                     task = self._tasks.pop(item, None)
                     if task is not None:
                         task.cancel()
+                        self._cancelled.add(task)  # until its cleanup ends (see wind_down)
+                        task.add_done_callback(self._cancelled.discard)
                 else:
                     self._start(item)
             except Exception:  # noqa: BLE001 - one bad job must not stop the rest of the batch
                 logger.exception("oxmcp: failed to run a queued call")
+
+    async def wind_down(self, timeout: float, *, cancel: bool) -> None:
+        """Lets the calls the core cancelled run their cleanup (``finally`` blocks), waiting at
+        most ``timeout`` seconds; ``cancel=True`` first cancels every call still running (the
+        server is stopping). Sync functions on worker threads cannot be waited for or stopped."""
+        self.on_ready()  # cancellations the core has queued
+        if cancel:
+            for task in list(self._tasks.values()):
+                task.cancel()
+        waiting = [t for t in (*self._tasks.values(), *self._cancelled) if not t.done()]
+        if waiting:
+            await asyncio.wait(waiting, timeout=timeout)
 
     def _arguments(self, job: Job, entry: Entry) -> dict[str, Any]:
         context = Context(job, self._host_ref()) if entry.context_param is not None else None

@@ -70,13 +70,16 @@ class ToolRegistration:
     ``execution``). ``drop_unknown``: arguments the input schema does not declare are dropped (a
     generated schema) rather than passed on (a hand-written one). ``task``: True, "optional" or
     "required" lets calls run as tasks (False: never). ``task_start="manual"``: a call that may become a
-    task runs as a plain request until the function calls ``Context.start_task()``."""
+    task runs as a plain request until the function calls ``Context.start_task()``. ``timeout``:
+    seconds a call (or a task's run) may take before it is answered with a timeout error and
+    cancelled (None: no bound)."""
 
     definition: dict[str, Any]
     entry: Entry
     drop_unknown: bool = True
     task: bool | str = False
     task_start: Literal["immediate", "manual"] | str = "immediate"
+    timeout: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -106,7 +106,8 @@ async fn a_line_at_the_limit_is_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eof_waits_for_requests_in_flight() {
     let (server, _) = setup();
-    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
+    let options = StdioOptions { eof_grace: Duration::from_secs(2), ..Default::default() };
+    let mut peer = StdioPeer::initialized(&server, options, "2025-11-25").await;
     peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 200, "tag": "eof-slow"}}));
     peer.request(json!(2), "tools/call", json!({"name": "echo", "arguments": {"text": "quick"}}));
     peer.close_input();
@@ -119,6 +120,19 @@ async fn eof_waits_for_requests_in_flight() {
     let ids: Vec<_> = out.iter().map(|m| m["id"].clone()).collect();
     assert_eq!(ids, [json!(2), json!(1)], "{out:?}");
     assert_eq!(first_text(&out[1]["result"]), "eof-slow");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eof_cancels_requests_in_flight_at_once_by_default() {
+    let (server, handler) = setup();
+    let mut peer = StdioPeer::initialized(&server, StdioOptions::default(), "2025-11-25").await;
+    peer.request(json!(1), "tools/call", json!({"name": "slow", "arguments": {"ms": 3000, "tag": "eof-now"}}));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    peer.close_input();
+    let closed_at = Instant::now();
+    within("serve_streams to return", &mut peer.served).await.unwrap().unwrap();
+    assert!(closed_at.elapsed() < Duration::from_millis(500), "took {:?}", closed_at.elapsed());
+    assert!(handler.slow_flags("eof-now").hook_ran(), "the call in flight is cancelled");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

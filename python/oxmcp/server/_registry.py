@@ -67,13 +67,23 @@ class Registry:
         on_duplicate: What registering a second component under an existing name does:
             ``"error"`` (ValueError), ``"warn"`` (a warning on the ``oxmcp`` logger, then the new
             one replaces the old) or ``"replace"`` (silently).
+        tool_timeout: Seconds a tool call may run unless the tool sets its own ``timeout``.
     """
 
-    def __init__(self, on_duplicate: DuplicatePolicy = "error") -> None:
+    def __init__(self, on_duplicate: DuplicatePolicy = "error", tool_timeout: float | None = None) -> None:
         if on_duplicate not in _DUPLICATE_POLICIES:
             raise ValueError(f"on_duplicate must be 'error', 'warn' or 'replace', not {on_duplicate!r}")
         self._core: Any = None
         self.on_duplicate: DuplicatePolicy = on_duplicate
+        if tool_timeout is not None and (
+            isinstance(tool_timeout, bool)
+            or not isinstance(tool_timeout, (int, float))
+            or not 0 < tool_timeout < float("inf")
+        ):
+            raise ValueError(
+                f"tool_timeout must be a positive number of seconds or None, not {tool_timeout!r}"
+            )
+        self.tool_timeout = tool_timeout  # a tool's timeout unless it names its own
         self.tools: dict[str, Entry] = {}
         self.resources: dict[str, Entry] = {}  # by URI, and templates by their uriTemplate
         self.prompts: dict[str, Entry] = {}
@@ -126,6 +136,7 @@ class Registry:
         input_schema: dict[str, Any] | None = None,
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
+        timeout: float | None = None,
     ) -> None:
         spec = schema.analyze_function(
             fn, kind="tool", strict=True, own_input_schema=input_schema is not None
@@ -172,6 +183,7 @@ class Registry:
                 drop_unknown=input_schema is None,
                 task=task,
                 task_start=task_start,
+                timeout=timeout if timeout is not None else self.tool_timeout,
             )
         )
         self.tools[tool_name] = entry

@@ -4,13 +4,23 @@ through this narrow interface (`runtime_of(server)`), never through the server's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 from oxmcp import _core
 from oxmcp._pump import Pump
 
-__all__ = ["Runtime", "Served", "runtime_of"]
+__all__ = ["CLEANUP_S", "Runtime", "Served", "runtime_of"]
+
+logger = logging.getLogger("oxmcp.server")
+
+CLEANUP_S = 5.0
+"""When serving stops (stdin closed, SIGTERM, Ctrl-C, cancelled), how long the calls it cancelled
+may take to run their cleanup (``finally`` blocks) before the run loop returns anyway."""
 
 
 class Served(Protocol):
@@ -54,15 +64,19 @@ class Runtime:
         return _core.http_app(self.core, **options)
 
     async def serve_stdio(self) -> None:
+        """Serves stdin/stdout until stdin closes (the calls in flight are then cancelled at once and
+        their cleanup awaited), SIGTERM, or cancellation."""
         self.attach()
         try:
-            await self.core.serve_stdio()
-        finally:
+            serving = self.core.serve_stdio()
+        except BaseException:
             self.detach()
+            raise
+        await self._serve_until_stopped(serving)
 
     async def serve_http(self, on_listening: Callable[[str], None], *args: Any, **options: Any) -> None:
-        """Serves `ServerCore.serve_http(*args, **options)` until cancelled; ``on_listening``
-        gets the bound address."""
+        """Serves `ServerCore.serve_http(*args, **options)` until cancelled or SIGTERM;
+        ``on_listening`` gets the bound address."""
         await self._serve(self.core.serve_http, on_listening, args, options)
 
     async def serve_websocket(self, on_listening: Callable[[str], None], *args: Any, **options: Any) -> None:
@@ -76,6 +90,69 @@ class Runtime:
         try:
             serving, address = bind(*args, **options)
             on_listening(address)
-            await serving
+        except BaseException:
+            self.detach()
+            raise
+        await self._serve_until_stopped(serving)
+
+    async def _serve_until_stopped(self, serving: Awaitable[None]) -> None:
+        """Awaits ``serving`` (the pump attached); SIGTERM stops it as Ctrl-C does. Stopped, every
+        call still running is cancelled; ended by itself (stdin closed), the calls the core cancelled
+        are left to finish. Either way their cleanup is awaited (at most `CLEANUP_S`). A SIGTERM stop
+        returns normally (so `McpServer.run` exits with status 0)."""
+        stopped = False
+        try:
+            with _sigterm_cancels_this_task() as sigterm:
+                try:
+                    await serving
+                except asyncio.CancelledError:
+                    stopped = True
+                    if not sigterm.received:
+                        raise
+                    logger.info("SIGTERM: stopping")
+                    _uncancel()
+                finally:
+                    # Still under our SIGTERM handler: a second SIGTERM does not cut the cleanup short.
+                    await self._pump.wind_down(CLEANUP_S, cancel=stopped)
         finally:
             self.detach()
+
+
+class _Signal:
+    received = False
+
+
+@contextlib.contextmanager
+def _sigterm_cancels_this_task() -> Iterator[_Signal]:
+    """While serving, SIGTERM cancels the serving task (as asyncio.run's Ctrl-C does). Only where
+    nobody handles SIGTERM yet (the main thread of a Unix process, default action): an app's own
+    handler, or its host's (uvicorn's), is left alone."""
+    seen = _Signal()
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    installed = False
+    if task is not None and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+
+        def on_sigterm() -> None:
+            if not seen.received:
+                seen.received = True
+                task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+            installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            pass
+    try:
+        yield seen
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _uncancel() -> None:
+    """The serving task was cancelled by our SIGTERM handler: it goes on (and returns) as if not."""
+    task = asyncio.current_task()
+    uncancel = getattr(task, "uncancel", None)  # Python 3.11+; 3.10 does not count cancellations
+    if uncancel is not None:
+        uncancel()

@@ -9,16 +9,26 @@
 
 Requests are handed to the same Rust endpoint as ``server.run(transport="http")`` (both protocol
 eras, sessions, Origin checks); no lifespan wiring is needed.
+
+The app listens for ``http.disconnect`` while it waits for an answer or streams one: a client that
+goes away cancels its stateless call and ends its listen or GET stream. Open streams also end when
+the host shuts down (uvicorn's exit flag is watched; other hosts call `McpAsgiApp.close_streams`),
+so SIGTERM is not held up by them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from oxmcp.server._runtime import Served, runtime_of
 
 __all__ = ["McpAsgiApp"]
+
+logger = logging.getLogger("oxmcp.server")
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -57,6 +67,7 @@ class McpAsgiApp:
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
         )
+        self._exit = _HostExit()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -75,6 +86,8 @@ class McpAsgiApp:
             )
             return
         body = await _read_body(receive, self._limit)
+        if body is _GONE:
+            return  # the client left before its request was complete
         if body is None:  # over the limit: refuse without reading the rest into memory
             await _send_whole(
                 send,
@@ -83,7 +96,18 @@ class McpAsgiApp:
                 b'"Invalid request: message too large"}}',
             )
             return
-        response = await self._app.handle(scope["method"], headers, body, admission)
+        # The client may go away at any time: `receive()` says so (http.disconnect) while we wait
+        # for the answer or stream it, and dropping the core's response cancels what it was for.
+        gone = asyncio.ensure_future(_disconnected(receive))
+        try:
+            response = await _unless(self._app.handle(scope["method"], headers, body, admission), gone)
+            if response is None:
+                return  # a stateless call's exchange dropped: the core cancels the call
+            await self._respond(response, send, gone)
+        finally:
+            gone.cancel()
+
+    async def _respond(self, response: Any, send: Send, gone: asyncio.Future[None]) -> None:
         await send(
             {
                 "type": "http.response.start",
@@ -91,21 +115,44 @@ class McpAsgiApp:
                 "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers],
             }
         )
+        streaming = any(
+            k == "content-type" and v.startswith("text/event-stream") for k, v in response.headers
+        )
+        stop: asyncio.Future[None] = gone
+        if streaming:  # long-lived: also ends when the host shuts down (see _HostExit)
+            stop = self._exit.stream_stop(gone)
         try:
-            while (chunk := await response.next_chunk()) is not None:
+            while True:
+                # A JSON answer is whole already; only a stream waits on its client.
+                chunk = await (_unless(response.next_chunk(), stop) if streaming else response.next_chunk())
+                if chunk is None:
+                    break
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if not gone.done():
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             response.close()
+            if stop is not gone:
+                self._exit.release(stop)
+
+    def close_streams(self) -> None:
+        """Ends every stream this app has open (GET streams, listen streams, streamed answers), as
+        the host shutting down does. For hosts whose shutdown the app cannot see (see the module
+        docs); call it on the loop serving the app."""
+        self._exit.trigger()
+
+
+_GONE: Any = object()
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body; None when over ``limit``; `_GONE` when the client left first."""
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return _GONE  # type: ignore[no-any-return]
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -114,6 +161,89 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns once the client has gone (the request body was already read)."""
+    try:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+    except Exception:  # noqa: BLE001 - a host that cannot receive any more: the client is gone too
+        logger.debug("receive() failed while waiting for http.disconnect", exc_info=True)
+
+
+async def _unless(awaitable: Awaitable[Any], stop: asyncio.Future[None]) -> Any:
+    """``awaitable``'s result, or None (and it is cancelled) once ``stop`` is done first."""
+    work = asyncio.ensure_future(awaitable)
+    try:
+        if not stop.done():
+            await asyncio.wait((work, stop), return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the host cancelled us: the core's side goes too
+        work.cancel()
+        raise
+    if work.done():
+        return work.result()
+    work.cancel()
+    return None
+
+
+class _HostExit:
+    """Ends long-lived streams when the ASGI host shuts down.
+
+    ASGI tells an app nothing while its responses are open (uvicorn waits for them to end before
+    its lifespan shutdown, so an open GET stream would hold it forever). While a stream is open,
+    this polls every `POLL_S` for the host's exit flag: the ``should_exit`` of uvicorn's server (and
+    servers built on it), found on its signal handler as sse-starlette finds it. Other hosts can
+    call `McpAsgiApp.close_streams`.
+    """
+
+    POLL_S = 0.25
+
+    def __init__(self) -> None:
+        self._stops: set[asyncio.Future[None]] = set()
+        self._poller: asyncio.Task[None] | None = None
+
+    def stream_stop(self, gone: asyncio.Future[None]) -> asyncio.Future[None]:
+        """A future done when the client has gone or the host exits (`release` it when done)."""
+        loop = asyncio.get_running_loop()
+        stop: asyncio.Future[None] = loop.create_future()
+        gone.add_done_callback(lambda _: _settle(stop))
+        self._stops.add(stop)
+        if self._poller is None or self._poller.done() or self._poller.get_loop() is not loop:
+            self._poller = loop.create_task(self._poll())
+        return stop
+
+    def release(self, stop: asyncio.Future[None]) -> None:
+        self._stops.discard(stop)
+        if not stop.done():
+            stop.cancel()
+
+    def trigger(self) -> None:
+        for stop in list(self._stops):
+            _settle(stop)
+
+    async def _poll(self) -> None:
+        while self._stops:
+            if _host_exiting():
+                logger.info("the ASGI host is shutting down: ending %d open stream(s)", len(self._stops))
+                self.trigger()
+                return
+            await asyncio.sleep(self.POLL_S)
+
+
+def _settle(stop: asyncio.Future[None]) -> None:
+    if not stop.done():
+        stop.set_result(None)
+
+
+def _host_exiting() -> bool:
+    """Whether the host that installed the process's SIGTERM/SIGINT handler (uvicorn's `Server`)
+    is shutting down."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        host = getattr(signal.getsignal(sig), "__self__", None)
+        if getattr(host, "should_exit", False) is True:
+            return True
+    return False
 
 
 async def _send_whole(

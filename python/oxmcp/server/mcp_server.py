@@ -54,6 +54,8 @@ class McpServer:
         on_duplicate: Registering a tool, resource, template or prompt under a name (or URI) already
             registered raises ValueError (``"error"``, default), logs a warning on the ``oxmcp``
             logger and replaces it (``"warn"``), or replaces it silently (``"replace"``).
+        tool_timeout: Seconds any tool call may run unless the tool sets ``timeout`` (default None:
+            no bound); a call past it is answered with an error result and cancelled.
 
     The server is a facade over two parts: its registry of components
     (`oxmcp.server._registry.Registry`) and the runtime serving them, the Rust core plus the pump
@@ -80,11 +82,12 @@ class McpServer:
         task_ttl: float = 60.0,
         max_tasks: int = 10_000,
         on_duplicate: DuplicatePolicy = "error",
+        tool_timeout: float | None = None,
     ) -> None:
         self.name = name
         self.version = version
         self.instructions = instructions
-        self._registry = Registry(on_duplicate)
+        self._registry = Registry(on_duplicate, tool_timeout)
         self._runtime = Runtime(
             self._registry,
             name,
@@ -147,6 +150,7 @@ class McpServer:
         input_schema: dict[str, Any] | None = None,
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
+        timeout: float | None = None,
     ) -> Callable[[F], F]: ...
     def tool(self, name: Any = None, /, **options: Any) -> Any:
         """Registers a function as a tool: ``@server.tool()``, ``@server.tool``, or
@@ -167,6 +171,9 @@ class McpServer:
         definition shows it as ``execution.taskSupport``. With ``task_start="manual"`` a call runs as
         a plain request (so questions asked first are answered synchronously) until the function
         calls ``await ctx.start_task()``.
+        ``timeout=seconds`` (default: the server's ``tool_timeout``) bounds a call, or a task's run:
+        at the deadline it is answered with an error result and cancelled (a sync function's thread
+        cannot be stopped; it keeps its ``sync_workers`` place until it returns).
         Returns the function unchanged.
         """
 
@@ -194,6 +201,7 @@ class McpServer:
         input_schema: dict[str, Any] | None = None,
         task: bool | Literal["optional", "required"] = False,
         task_start: Literal["immediate", "manual"] = "immediate",
+        timeout: float | None = None,
     ) -> None:
         """Registers a tool, like ``@server.tool(...)``. At runtime, clients that listen are told
         the tool list changed. A name already registered follows the server's ``on_duplicate``."""
@@ -210,6 +218,7 @@ class McpServer:
             input_schema=input_schema,
             task=task,
             task_start=task_start,
+            timeout=timeout,
         )
 
     def remove_tool(self, name: str) -> bool:
@@ -417,7 +426,8 @@ class McpServer:
 
     # -- serving -----------------------------------------------------------------------------------
     async def run_stdio(self) -> None:
-        """Serves MCP on stdin/stdout until stdin closes.
+        """Serves MCP on stdin/stdout until stdin closes (calls in flight are then cancelled at once,
+        and it returns once their cleanup ran) or SIGTERM.
 
         While serving, anything written to stdout (``print()``, C extensions, child processes) goes
         to stderr instead, so it cannot corrupt the protocol stream.
@@ -518,7 +528,8 @@ class McpServer:
         transport: Literal["stdio", "http", "streamable-http", "sse", "websocket"] = "stdio",
         **options: Any,
     ) -> None:
-        """Serves until the client disconnects (stdio) or Ctrl-C; owns the event loop.
+        """Serves until the client disconnects (stdio), Ctrl-C or SIGTERM (calls in flight are
+        cancelled and their cleanup runs; exit status 0); owns the event loop.
 
         ``server.run()`` serves stdio; ``server.run(transport="http", port=8000)`` serves
         Streamable HTTP on ``http://127.0.0.1:8000/mcp`` (see `run_http` for the options).

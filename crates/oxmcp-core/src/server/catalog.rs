@@ -23,6 +23,9 @@ pub struct ToolSpec {
     /// A call that may become a task starts as a plain request and becomes one when the function
     /// calls `RequestContext::start_task` (else it is a task from the start).
     pub task_manual_start: bool,
+    /// How long a call may run before it is answered with a timeout error and cancelled
+    /// (`server::deadline`); `None`: no bound. Bounds a task's run too.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl ToolSpec {
@@ -40,7 +43,7 @@ impl ToolSpec {
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
         let task_support =
             super::tasks::record::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
-        Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false })
+        Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false, timeout: None })
     }
 }
 

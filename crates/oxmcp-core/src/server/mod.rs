@@ -4,6 +4,7 @@ pub mod arguments;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod deadline;
 pub mod formats;
 pub mod handler;
 pub mod logging;

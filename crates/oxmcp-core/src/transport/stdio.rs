@@ -18,13 +18,15 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone)]
 pub struct StdioOptions {
     pub max_message_bytes: usize,
-    /// After stdin closes, how long requests in flight may still finish before we exit.
+    /// After stdin closes, how long requests in flight may still finish before they are cancelled.
+    /// Default zero: a client closes stdin to shut the server down (the MCP clients send SIGTERM
+    /// 2 s later), so calls are cancelled at once and their cleanup runs while there is time.
     pub eof_grace: Duration,
 }
 
 impl Default for StdioOptions {
     fn default() -> Self {
-        StdioOptions { max_message_bytes: crate::server::DEFAULT_MAX_MESSAGE_BYTES, eof_grace: Duration::from_secs(2) }
+        StdioOptions { max_message_bytes: crate::server::DEFAULT_MAX_MESSAGE_BYTES, eof_grace: Duration::ZERO }
     }
 }
 
@@ -67,8 +69,11 @@ where
         _ = shutdown.cancelled() => {}
         _ = closed.cancelled() => {}
         _ = input_done.cancelled() => {
-            if !session.wait_idle(options.eof_grace).await {
-                tracing::warn!(target: "oxmcp.transport.stdio", "stdin closed with {} request(s) still running; abandoning them", session.inflight());
+            if options.eof_grace.is_zero() || !session.wait_idle(options.eof_grace).await {
+                let running = session.inflight();
+                if running > 0 {
+                    tracing::info!(target: "oxmcp.transport.stdio", "stdin closed with {running} request(s) still running; cancelling them");
+                }
             }
         }
     }

@@ -96,6 +96,8 @@ pub struct Session {
     /// Handshake-era tasks owned by an authenticated principal that this session created
     /// (owner, id): they end with the session like session-owned ones.
     principal_tasks: Mutex<Vec<(String, String)>>,
+    /// Cancelled when the session ends (`cancel_all`): streams that belong to it stop.
+    ended: tokio_util::sync::CancellationToken,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -116,6 +118,7 @@ impl Session {
             listens: AtomicUsize::new(0),
             task_owner: std::sync::OnceLock::new(),
             principal_tasks: Mutex::default(),
+            ended: tokio_util::sync::CancellationToken::new(),
         })
     }
 
@@ -180,8 +183,14 @@ impl Session {
         true
     }
 
+    /// Cancelled once the session has ended: transports end the streams that belong to it.
+    pub fn ended(&self) -> &tokio_util::sync::CancellationToken {
+        &self.ended
+    }
+
     /// Cancels everything in flight (the connection is gone); no responses follow.
     pub fn cancel_all(&self) {
+        self.ended.cancel();
         let all: Vec<_> = lock(&self.inflight).drain().map(|(_, c)| c).collect();
         for c in all {
             c.cancel();

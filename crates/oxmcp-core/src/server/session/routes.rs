@@ -9,7 +9,7 @@ use crate::server::handler::{
     HandlerError, ListKind, ListOutput, PromptGet, PromptOutput, ResourceOutput, ResourceRead, ToolCall, ToolOutput,
 };
 use crate::server::logging::LogLevel;
-use crate::server::Catalog;
+use crate::server::{deadline, Catalog};
 use serde_json::{json, Map, Value};
 
 impl Responder {
@@ -147,6 +147,7 @@ impl Responder {
             Err(HandlerError::Failed(text)) => this.finish_tool(ToolOutput::error(text)),
             Err(HandlerError::InputRequired { requests, data }) => this.finish_input_required(requests, data),
         });
+        let reply = deadline::bounded(&tool, reply);
         handler.call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
 

@@ -273,6 +273,7 @@ impl Responder {
                 }
             }
         });
+        let reply = crate::server::deadline::bounded(&tool, reply);
         server.handler().call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
 

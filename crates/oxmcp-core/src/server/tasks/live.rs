@@ -290,6 +290,7 @@ impl Tasks {
         let reply =
             Reply::new(ctx.cancellation.clone(), move |r| settle_server.tasks().settle(&settle_server, &owner, &id, r));
         let arguments = task.arguments.clone();
+        let reply = crate::server::deadline::bounded(&tool, reply);
         server.handler().call_tool(ToolCall { ctx, tool, arguments }, reply);
     }
 }

@@ -96,7 +96,10 @@ pub(super) async fn exchange(
         }
         Some(OutFrame::Notification(first)) => match session_id {
             // Handshake era: a resumable stream (event ids, replay after a reconnect).
-            Some(sid) => with_session(resumable_stream(state, sid, session.negotiated_version(), first, rx)),
+            Some(sid) => {
+                let ended = session.ended().clone();
+                with_session(resumable_stream(state, sid, session.negotiated_version(), first, rx, ended))
+            }
             None => with_session(stream(first, rx, guard)),
         },
         // Every request in the frame was cancelled: nothing to say.
@@ -127,13 +130,15 @@ fn resumable_stream(
     version: Option<ProtocolVersion>,
     first: Vec<u8>,
     mut rx: mpsc::UnboundedReceiver<OutFrame>,
+    ended: tokio_util::sync::CancellationToken,
 ) -> Response<BoxBody> {
     let stream = state.next_stream_name();
     let key = format!("{session_id}/{stream}");
     state.events.append(&key, Bytes::from(first));
     let (store, recorded) = (state.events.clone(), key.clone());
     tokio::spawn(async move {
-        while let Some(frame) = rx.recv().await {
+        // The session's end (DELETE, expiry) ends the stream even while a call still runs.
+        while let Some(frame) = tokio::select! { f = rx.recv() => f, _ = ended.cancelled() => None } {
             let (bytes, last) = frame.into_parts();
             store.append(&recorded, Bytes::from(bytes));
             if last {

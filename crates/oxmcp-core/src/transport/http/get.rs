@@ -52,13 +52,18 @@ pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principa
     with_session_id(sse_response(ChannelBody::boxed(rx, ())), &entry.id)
 }
 
-/// DELETE: ends a handshake-era session.
+/// DELETE: ends a handshake-era session, and with it every stream it has open: its calls are
+/// cancelled and the session's end (`Session::ended`) closes its POST streams; the GET stream
+/// closes once its senders are gone (this one, and the session's, which `cancel_all` drops).
+/// Another principal's session is answered as unknown.
 pub(super) fn delete(state: &State, headers: &HeaderMap, principal: Option<&Principal>) -> Response<BoxBody> {
-    match header(headers, "mcp-session-id") {
-        None => method_not_allowed("POST"),
-        Some(id) if state.sessions.get_as(id, principal).is_some() && state.sessions.remove(id) => {
-            plain_status(StatusCode::OK)
-        }
-        Some(_) => error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found")),
+    let Some(id) = header(headers, "mcp-session-id") else { return method_not_allowed("POST") };
+    let Some(entry) = state.sessions.get_as(id, principal) else {
+        return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
+    };
+    if !state.sessions.remove(id) {
+        return error_response(StatusCode::NOT_FOUND, ErrorObject::invalid_request("Session not found"));
     }
+    entry.standalone.lock().unwrap_or_else(|e| e.into_inner()).take();
+    plain_status(StatusCode::OK)
 }

@@ -35,11 +35,14 @@ impl Outbound for SseOutbound {
 }
 
 /// Sends an SSE comment every `every` until the stream's body is gone, so that proxies and
-/// clients do not time out an open stream that has nothing to say.
+/// clients do not time out an open stream that has nothing to say. It holds the stream weakly:
+/// once its owner (the session) lets go, the stream ends instead of living on keep-alives.
 pub(super) fn keep_alive(tx: mpsc::UnboundedSender<Bytes>, every: Duration) {
+    let tx = tx.downgrade();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
+            let Some(tx) = tx.upgrade() else { return };
             if tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
                 return;
             }

@@ -189,7 +189,7 @@ fn is_name(k: &str) -> bool {
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().qualname().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }
 
 fn ptr(obj: &Bound<'_, PyAny>) -> usize {

@@ -45,7 +45,7 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &Map<String, Value>) -> PyResult<Bou
 /// `obj` as JSON; an error (`ValueError`, `TypeError` for a type it cannot convert) names the
 /// problem and its path under `root`.
 pub fn from_py_at(obj: &Bound<'_, PyAny>, root: &str) -> PyResult<Value> {
-    Walker { strict: false }.convert(obj).map_err(|e| e.into_pyerr(root))
+    Walker { strict: false }.convert(obj).map_err(|e| (*e).into_pyerr(root))
 }
 
 /// [`from_py_at`] with the root named `value`.
@@ -60,7 +60,7 @@ pub fn from_py_plain(obj: &Bound<'_, PyAny>, root: &str) -> Result<Option<Value>
     match (Walker { strict: true }).convert(obj) {
         Ok(v) => Ok(Some(v)),
         Err(e) if matches!(e.problem, Problem::NotPlain) => Ok(None),
-        Err(e) => Err(e.message(root)),
+        Err(e) => Err((*e).message(root)),
     }
 }
 
@@ -105,11 +105,11 @@ struct Fail {
 }
 
 impl Fail {
-    fn new(problem: Problem, ptr: usize) -> Self {
-        Fail { problem, path: Vec::new(), ptrs: vec![ptr] }
+    fn new(problem: Problem, ptr: usize) -> Box<Self> {
+        Box::new(Fail { problem, path: Vec::new(), ptrs: vec![ptr] })
     }
 
-    fn at(mut self, seg: Seg, ptr: usize) -> Self {
+    fn at(mut self: Box<Self>, seg: Seg, ptr: usize) -> Box<Self> {
         self.path.push(seg);
         self.ptrs.push(ptr);
         self
@@ -210,13 +210,13 @@ struct Walker {
 }
 
 impl Walker {
-    fn convert(&self, obj: &Bound<'_, PyAny>) -> Result<Value, Fail> {
+    fn convert(&self, obj: &Bound<'_, PyAny>) -> Result<Value, Box<Fail>> {
         self.walk(obj, 0, ptr(obj), 0)
     }
 
     /// `obj`, enclosed by `depth` containers; `level` is the address of the object at this place
     /// of the path (the original one while `obj` is its replacement).
-    fn walk(&self, obj: &Bound<'_, PyAny>, depth: usize, level: usize, hops: usize) -> Result<Value, Fail> {
+    fn walk(&self, obj: &Bound<'_, PyAny>, depth: usize, level: usize, hops: usize) -> Result<Value, Box<Fail>> {
         // Exact types first: the common case costs one type comparison each.
         if obj.is_none() {
             return Ok(Value::Null);
@@ -269,7 +269,7 @@ impl Walker {
         }
     }
 
-    fn enter(depth: usize, level: usize) -> Result<usize, Fail> {
+    fn enter(depth: usize, level: usize) -> Result<usize, Box<Fail>> {
         if depth >= MAX_VALUE_DEPTH {
             return Err(Fail::new(Problem::TooDeep, level));
         }
@@ -281,7 +281,7 @@ impl Walker {
         items: impl Iterator<Item = Bound<'py, PyAny>>,
         depth: usize,
         level: usize,
-    ) -> Result<Value, Fail> {
+    ) -> Result<Value, Box<Fail>> {
         let inner = Self::enter(depth, level)?;
         let mut out = Vec::with_capacity(items.size_hint().0);
         for (i, item) in items.enumerate() {
@@ -291,7 +291,7 @@ impl Walker {
         Ok(Value::Array(out))
     }
 
-    fn dict(&self, d: &Bound<'_, PyDict>, depth: usize, level: usize) -> Result<Value, Fail> {
+    fn dict(&self, d: &Bound<'_, PyDict>, depth: usize, level: usize) -> Result<Value, Box<Fail>> {
         let inner = Self::enter(depth, level)?;
         let mut out = Map::with_capacity(d.len());
         for (k, v) in d.iter() {
@@ -345,14 +345,14 @@ impl Walker {
     }
 }
 
-fn string(s: &Bound<'_, PyString>, level: usize) -> Result<Value, Fail> {
+fn string(s: &Bound<'_, PyString>, level: usize) -> Result<Value, Box<Fail>> {
     match s.to_str() {
         Ok(s) => Ok(Value::String(s.to_owned())),
         Err(e) => Err(Fail::new(Problem::Python("str".into(), e), level)),
     }
 }
 
-fn int(obj: &Bound<'_, PyAny>, level: usize) -> Result<Value, Fail> {
+fn int(obj: &Bound<'_, PyAny>, level: usize) -> Result<Value, Box<Fail>> {
     if let Ok(i) = obj.extract::<i64>() {
         return Ok(Value::Number(i.into()));
     }
@@ -362,7 +362,7 @@ fn int(obj: &Bound<'_, PyAny>, level: usize) -> Result<Value, Fail> {
     }
 }
 
-fn float(f: f64, level: usize) -> Result<Value, Fail> {
+fn float(f: f64, level: usize) -> Result<Value, Box<Fail>> {
     match Number::from_f64(f) {
         Some(n) => Ok(Value::Number(n)),
         None => Err(Fail::new(Problem::NotFinite(f), level)),

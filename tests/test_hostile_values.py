@@ -472,3 +472,33 @@ async def test_a_sync_error_handler_raising_keyboard_interrupt_is_an_answer() ->
     async with MockMcpClient(server) as client:
         await error_text(client, "boom")
         await error_text(client, "boom_sync")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("exc", RAISED, ids=lambda e: e.__name__)
+async def test_base_exceptions_in_validate_request_and_list_overrides(exc: type[BaseException]) -> None:
+    class Guarded(McpServer):
+        async def validate_request(self, request: dict[str, Any]) -> None:
+            if request["method"] == "tools/call" and request["params"].get("name") == "boom":
+                raise exc()
+
+    server = Guarded("guarded")
+
+    @server.tool()
+    async def boom() -> str:
+        return "never"
+
+    @server.tool()
+    async def add(a: int, b: int) -> int:
+        return a + b
+
+    @server.list_prompts()
+    async def listed() -> Any:
+        raise exc()
+
+    async with MockMcpClient(server) as client:
+        with pytest.raises(McpError):
+            await client.call_tool("boom")
+        with pytest.raises(McpError):
+            await client.list_prompts()
+        assert await client.call_tool("add", {"a": 1, "b": 2}) == 3

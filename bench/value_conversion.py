@@ -3,17 +3,20 @@
     .venv/bin/python bench/value_conversion.py
 
 Prints microseconds per conversion (best of 5 rounds) for a small and a larger plain payload
-through ``_core.tool_result`` (conversion of the value into the core, and back), and the
-round trip of an in-process ``tools/call`` returning the small payload.
+through ``_core.tool_result`` (conversion of the value into the core, and back), a payload of known
+non-JSON types through ``_results.tool_result``, and the round trip of an in-process ``tools/call``
+returning the small payload.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 import timeit
+import uuid
 
-from oxmcp import McpServer, _core
+from oxmcp import McpServer, _core, _results
 from oxmcp.testing import MockMcpClient
 
 SMALL = {"id": 7, "name": "widget", "ok": True, "price": 9.5, "tags": ["a", "b", "c"], "owner": None}
@@ -30,6 +33,11 @@ def main() -> None:
         parts = ("value", payload, None, True)
         us = per_call_us(lambda: _core.tool_result(parts, False), number)  # noqa: B023
         print(f"tool_result {name:5s}: {us:8.2f} us")
+
+    rows = [{"i": i, "t": (i, i)} for i in ROWS]
+    mixed = {"when": dt.datetime(2024, 1, 2), "id": uuid.UUID(int=5), "rows": rows}
+    us = per_call_us(lambda: _results.tool_result(mixed, False), 500)
+    print(f"tool_result mixed: {us:8.2f} us (datetime, UUID, tuples: the known-types path)")
 
     server = McpServer("bench")
 

@@ -502,3 +502,25 @@ async def test_base_exceptions_in_validate_request_and_list_overrides(exc: type[
         with pytest.raises(McpError):
             await client.list_prompts()
         assert await client.call_tool("add", {"a": 1, "b": 2}) == 3
+
+
+@pytest.mark.asyncio
+async def test_error_payloads_that_cannot_be_json_still_answer() -> None:
+    server = hostile_server()
+
+    @server.tool()
+    async def mcp_error() -> str:
+        raise McpError(-32001, "custom", {"obj": Opaque()})
+
+    @server.tool()
+    async def tool_error() -> str:
+        from oxmcp.exceptions import ToolError
+
+        raise ToolError("bad", structured_content=cyclic_dict())
+
+    async with MockMcpClient(server) as client:
+        with pytest.raises(McpError) as caught:
+            await client.call_tool("mcp_error")
+        assert (caught.value.code, caught.value.message, caught.value.data) == (-32001, "custom", None)
+        text = await error_text(client, "tool_error")
+        assert "cycle (refers to an enclosing value)" in text, text

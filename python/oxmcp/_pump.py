@@ -267,7 +267,10 @@ def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
         result: dict[str, Any] = {"content": exc.content, "isError": True}
         if exc.structured_content is not None:
             result["structuredContent"] = exc.structured_content
-        job.complete_raw(result)
+        try:
+            job.complete_raw(result)
+        except (TypeError, ValueError, RuntimeError) as err:  # not JSON: the job was answered with why
+            logger.error("tool %r: its ToolError could not be sent: %s", entry.name, err)
         return
     detail = str(exc) or type(exc).__name__
     job.fail(f"Error executing {job.kind.label} {entry.name}: {detail}")

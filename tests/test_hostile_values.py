@@ -524,3 +524,35 @@ async def test_error_payloads_that_cannot_be_json_still_answer() -> None:
         assert (caught.value.code, caught.value.message, caught.value.data) == (-32001, "custom", None)
         text = await error_text(client, "tool_error")
         assert "cycle (refers to an enclosing value)" in text, text
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit], ids=lambda e: e.__name__)
+async def test_base_exceptions_in_tasks_a_call_starts_do_not_stop_the_loop(exc: type[BaseException]) -> None:
+    import asyncio
+
+    server = hostile_server()
+
+    async def child() -> None:
+        await asyncio.sleep(0)
+        raise exc()
+
+    @server.tool()
+    async def gathers() -> str:
+        await asyncio.gather(child())
+        return "never"
+
+    @server.tool()
+    async def spawns_and_catches() -> str:
+        try:
+            await asyncio.create_task(child())
+        except Exception as caught:  # TaskInterrupted, with the original as its cause
+            return f"{type(caught).__name__} from {type(caught.__cause__).__name__}"
+        return "never"
+
+    async with MockMcpClient(server) as client:
+        text = await error_text(client, "gathers")
+        assert "TaskInterrupted" in text or exc.__name__ in text, text
+        assert await client.call_tool("spawns_and_catches") == f"TaskInterrupted from {exc.__name__}"
+        await asyncio.sleep(0.05)  # the loop is still running: the test itself goes on
+        assert await client.call_tool("add", {"a": 1, "b": 2}) == 3

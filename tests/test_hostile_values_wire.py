@@ -68,6 +68,17 @@ def boom_sync(kind: str) -> str:
     raise RAISE[kind]()
 
 
+@server.tool()
+async def boom_child(kind: str) -> str:
+    import asyncio
+
+    async def child():
+        raise RAISE[kind]()
+
+    await asyncio.gather(child())
+    return "never"
+
+
 @server.resource("res://interrupt")
 async def interrupting_resource() -> str:
     raise KeyboardInterrupt
@@ -107,7 +118,7 @@ TOOL_CASES = [
     ),
     *(
         (tool, {"kind": kind}, name)
-        for tool in ("boom", "boom_sync")
+        for tool in ("boom", "boom_sync", "boom_child")
         for kind, name in (
             ("interrupt", "KeyboardInterrupt"),
             ("exit", "SystemExit"),

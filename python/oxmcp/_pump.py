@@ -13,12 +13,14 @@ Whatever user code raises, `BaseException`s included (``KeyboardInterrupt``, ``S
 ``GeneratorExit``...), becomes the call's answer and never reaches the loop: a Task or callback that
 let ``KeyboardInterrupt``/``SystemExit`` out would stop ``loop.run_forever`` and the server with it. A
 real Ctrl-C does not arrive as an exception in user code: ``asyncio.run`` (``server.run()``) turns
-SIGINT into the cancellation of its main task.
+SIGINT into the cancellation of its main task. Tasks that user code starts during a call go through
+a task factory (`_contain`) that turns those two into `TaskInterrupted` for whoever awaits the task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import types
@@ -68,6 +70,43 @@ class PumpHost(ContextHost, Protocol):
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
 _EAGER_START = sys.version_info >= (3, 12)
 
+# True inside the Task of a call (and, by context inheritance, in every Task it starts).
+_IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("oxmcp_in_call", default=False)
+
+
+class TaskInterrupted(Exception):
+    """A Task started by user code during a call ended with ``KeyboardInterrupt`` or ``SystemExit``
+    (its ``__cause__``). asyncio re-raises those into the loop, which would stop the server; this is
+    what awaiting such a Task raises instead."""
+
+
+async def _contained(coro: Any) -> Any:
+    try:
+        return await coro
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise TaskInterrupted(f"{type(exc).__name__} in a task started by user code") from exc
+
+
+class _ContainingFactory:
+    """The loop's task factory once a pump is attached (kept afterwards: it only acts inside calls).
+    Delegates to the factory that was set before, if any."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        if _IN_CALL.get() and asyncio.iscoroutine(coro):
+            coro = _contained(coro)
+        if self.previous is not None:
+            return self.previous(loop, coro, **kwargs)  # type: ignore[no-any-return]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+
+def _contain(loop: asyncio.AbstractEventLoop) -> None:
+    factory = loop.get_task_factory()
+    if not isinstance(factory, _ContainingFactory):
+        loop.set_task_factory(_ContainingFactory(factory))
+
 
 class Pump:
     """Runs jobs for one server on the loop it is attached to (see the module docs).
@@ -109,6 +148,7 @@ class Pump:
                 pass
         self._tasks.clear()
         loop.add_reader(fd, self.on_ready)
+        _contain(loop)
         self._loop = loop
         loop.call_soon(self.on_ready)  # anything queued while detached
 
@@ -148,12 +188,13 @@ class Pump:
         if _EAGER_START:
             task = asyncio.Task(self._run(job, job.entry), loop=loop, eager_start=True)  # type: ignore[call-arg]
         else:
-            task = loop.create_task(self._run(job, job.entry))
+            task = asyncio.Task(self._run(job, job.entry), loop=loop)  # not through the task factory
         if not task.done():
             self._tasks[job.id] = task
 
     async def _run(self, job: Job, entry: Entry) -> None:
         """The task of one call: run the function, then answer the job."""
+        _IN_CALL.set(True)
         try:
             result = self._invoke(job, entry)
             if type(result) is _CoroutineType or hasattr(result, "__await__"):
@@ -369,6 +410,7 @@ async def _await(awaitable: Any) -> _Outcome:
     """Awaits user code in a Task of its own, catching everything it raises: a Task that ends with
     ``KeyboardInterrupt`` or ``SystemExit`` re-raises it into the loop (which then stops). Only
     cancellation passes through."""
+    _IN_CALL.set(True)
     try:
         return _Outcome(await awaitable, None)
     except asyncio.CancelledError:

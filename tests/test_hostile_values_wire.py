@@ -101,20 +101,18 @@ else:
     server.run()
 """
 
+VALUE_TOOLS = ("value", "value_sync")
 # (tool, arguments, what the error text says)
 TOOL_CASES = [
     *(
         (tool, {"kind": "deep", "n": n}, "nested deeper than 256")
-        for tool in ("value", "value_sync")
+        for tool in VALUE_TOOLS
         for n in (3_000, 20_000)
     ),
-    *(
-        (tool, {"kind": "cycle"}, "result.x.y: cycle (refers to an enclosing value)")
-        for tool in ("value", "value_sync")
-    ),
+    *((tool, {"kind": "cycle"}, "result.x.y: cycle (refers to an enclosing value)") for tool in VALUE_TOOLS),
     *(
         (tool, {"kind": "opaque"}, "result.o: cannot convert value of type 'Opaque' to JSON")
-        for tool in ("value", "value_sync")
+        for tool in VALUE_TOOLS
     ),
     *(
         (tool, {"kind": kind}, name)
@@ -201,10 +199,11 @@ def test_hostile_results_and_base_exceptions_are_answered_and_the_server_serves_
         served(send)
 
 
-def test_the_boundary_travels_on_the_wire(call: tuple[Call, Callable[[], bool]]) -> None:
+@pytest.mark.parametrize("tool", VALUE_TOOLS)
+def test_the_boundary_travels_on_the_wire(call: tuple[Call, Callable[[], bool]], tool: str) -> None:
     send, alive = call
     # deep(n) nests 2n containers: 128 -> 256 levels (the limit), 129 -> 258. A dict is structured as is.
-    ok = send("tools/call", {"name": "value", "arguments": {"kind": "deep", "n": 128}})
+    ok = send("tools/call", {"name": tool, "arguments": {"kind": "deep", "n": 128}})
     assert ok["result"].get("isError") is not True, ok
     value = ok["result"]["structuredContent"]
     levels = 0
@@ -212,7 +211,7 @@ def test_the_boundary_travels_on_the_wire(call: tuple[Call, Callable[[], bool]])
         value = value["a"] if isinstance(value, dict) else value[0]
         levels += 1
     assert levels == 256
-    too_deep = send("tools/call", {"name": "value", "arguments": {"kind": "deep", "n": 129}})
+    too_deep = send("tools/call", {"name": tool, "arguments": {"kind": "deep", "n": 129}})
     assert too_deep["result"]["isError"] is True
     assert too_deep["result"]["content"][0]["text"].endswith("nested deeper than 256")
     assert alive()

@@ -556,3 +556,19 @@ async def test_base_exceptions_in_tasks_a_call_starts_do_not_stop_the_loop(exc: 
         assert await client.call_tool("spawns_and_catches") == f"TaskInterrupted from {exc.__name__}"
         await asyncio.sleep(0.05)  # the loop is still running: the test itself goes on
         assert await client.call_tool("add", {"a": 1, "b": 2}) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_task_whose_result_is_hostile_ends_with_an_error_result() -> None:
+    server = hostile_server()
+
+    @server.tool(task=True)
+    async def cyclic_task() -> Any:
+        return cyclic_dict()
+
+    async with MockMcpClient(server, protocol_version="2025-11-25") as client:
+        created = await client.request("tools/call", {"name": "cyclic_task", "task": {"ttl": 30000}})
+        result = await client.request("tasks/result", {"taskId": created["task"]["taskId"]})
+        assert result["isError"] is True
+        assert "result.a.b: cycle (refers to an enclosing value)" in result["content"][0]["text"]
+        assert await client.call_tool("add", {"a": 1, "b": 2}) == 3

@@ -150,7 +150,7 @@ impl Job {
         if !self.ctx.log.allows(level) {
             return Ok(false);
         }
-        let data = convert::from_py(data).unwrap_or_else(|_| Value::String(data.to_string()));
+        let data = convert::from_py_at(data, "data")?;
         Ok(self.ctx.log(level, logger, data))
     }
 
@@ -169,7 +169,7 @@ impl Job {
         method: &str,
         params: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let params = convert::from_py(params).map_err(|e| PyValueError::new_err(format!("params: {e}")))?;
+        let params = convert::from_py_at(params, "params")?;
         let call = self.ctx.request_client(method, params);
         crate::runtime::spawn_awaitable(py, &self.queue, async move {
             let answer = match call {
@@ -200,15 +200,11 @@ impl Job {
     /// `data` is state to receive back on the retry.
     #[pyo3(signature = (requests, data=None))]
     fn input_required(&self, requests: &Bound<'_, PyAny>, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let requests = match convert::from_py(requests) {
-            Ok(Value::Object(m)) => m,
+        let requests = match convert::from_py_at(requests, "inputRequests")? {
+            Value::Object(m) => m,
             _ => return Err(PyValueError::new_err("input requests must be a dict of {method, params} objects")),
         };
-        let data = data
-            .filter(|d| !d.is_none())
-            .map(convert::from_py)
-            .transpose()
-            .map_err(|e| PyValueError::new_err(format!("state: {e}")))?;
+        let data = data.filter(|d| !d.is_none()).map(|d| convert::from_py_at(d, "state")).transpose()?;
         if let Some(r) = self.take_reply() {
             r.fail(HandlerError::InputRequired { requests, data });
         }
@@ -254,9 +250,9 @@ impl Job {
     }
 
     /// Answers a tool call with the function's return value, shaped into a `CallToolResult` here
-    /// (`tool_result.rs`). Raises when the value cannot be converted (the job stays unanswered, so
-    /// the caller can answer with the error), except when the converted value is not JSON: then
-    /// the job is answered with that failure and RuntimeError is raised.
+    /// (`tool_result.rs`). Raises when the value cannot be converted (ValueError naming the path
+    /// and problem, or what Python raised); the job stays unanswered, so the caller answers with
+    /// the error (the pump: an `isError` result).
     fn complete(&self, value: &Bound<'_, PyAny>) -> PyResult<()> {
         if self.kind != CallKind::Tool {
             return Err(PyTypeError::new_err("complete answers tool calls; use complete_raw"));
@@ -264,11 +260,7 @@ impl Job {
         let out = match tool_result::shape(value, self.entry.wraps, self.entry.structured) {
             Ok(out) => out,
             Err(ShapeError::Python(e)) => return Err(e),
-            Err(ShapeError::NotJson(e)) => {
-                let msg = format!("could not serialise the result as JSON: {e}");
-                self.fail(msg.clone());
-                return Err(PyRuntimeError::new_err(msg));
-            }
+            Err(ShapeError::NotJson(e)) => return Err(PyValueError::new_err(e)),
         };
         if let Some(JobReply::Tool(r)) = self.take_reply() {
             r.ok(out);
@@ -289,11 +281,12 @@ impl Job {
             }
             other => other,
         };
-        let json = if matches!(reply, JobReply::Validate(_)) { Ok(Value::Null) } else { convert::from_py(value) };
+        let json =
+            if matches!(reply, JobReply::Validate(_)) { Ok(Value::Null) } else { convert::from_py_at(value, "result") };
         let json = match json {
             Ok(j) => j,
             Err(e) => {
-                let msg = format!("could not serialise the result as JSON: {e}");
+                let msg = format!("could not convert the result: {}", e.value(value.py()));
                 reply.fail(HandlerError::Failed(msg.clone()));
                 return Err(PyRuntimeError::new_err(msg));
             }
@@ -319,7 +312,11 @@ impl Job {
     fn fail_protocol(&self, code: i64, message: String, data: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let mut err = ErrorObject::new(code, message);
         if let Some(d) = data.filter(|d| !d.is_none()) {
-            err.data = Some(convert::from_py(d).unwrap_or_else(|_| Value::String(d.to_string())));
+            // The code and message stand; data that cannot be JSON is left out (and logged).
+            match convert::from_py_at(d, "data") {
+                Ok(v) => err.data = Some(v),
+                Err(e) => tracing::warn!(target: "oxmcp.server", "error data left out: {}", e.value(d.py())),
+            }
         }
         if let Some(r) = self.take_reply() {
             r.fail(HandlerError::Protocol(err));

@@ -30,6 +30,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<asgi::Admission>()?;
     m.add_function(wrap_pyfunction!(asgi::http_app, m)?)?;
     m.add_function(wrap_pyfunction!(tool_result::tool_result, m)?)?;
+    convert::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

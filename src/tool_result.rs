@@ -20,7 +20,8 @@ use serde_json::{json, Map, Value};
 pub enum ShapeError {
     /// Python failed turning the value into parts (a model's dump raised, ...).
     Python(PyErr),
-    /// The parts were not JSON (an int too large for JSON numbers, ...): the message.
+    /// The value cannot be JSON (too deep, a cycle, an unknown type, ...): the message, which names
+    /// the path (`result.a[2]: ...`).
     NotJson(String),
 }
 
@@ -41,12 +42,12 @@ pub fn shape(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> Result<
 }
 
 fn json(obj: &Bound<'_, PyAny>) -> Result<Value, ShapeError> {
-    convert::from_py(obj).map_err(|e| ShapeError::NotJson(e.to_string()))
+    convert::from_py_at(obj, "result").map_err(|e| ShapeError::NotJson(e.value(obj.py()).to_string()))
 }
 
 /// Plain values: `Ok(None)` when `value` is not one. A dict stands as is unless the output schema
 /// wraps it; every other structured value becomes `{"result": value}`.
-fn plain(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> PyResult<Option<ToolOutput>> {
+fn plain(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> Result<Option<ToolOutput>, ShapeError> {
     if value.is_none() {
         if wraps && structured {
             // An Optional[...] return declared {"result": ...}: the schema requires the key.
@@ -57,7 +58,7 @@ fn plain(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> PyResult<Op
         return Ok(Some(ToolOutput::empty()));
     }
     if value.is_exact_instance_of::<PyString>() {
-        let s = value.cast::<PyString>()?.to_str()?;
+        let s = value.cast::<PyString>().map_err(PyErr::from)?.to_str()?;
         let mut out = ToolOutput::text(s);
         if wraps && structured {
             out.0.insert("structuredContent".into(), json!({ "result": s }));
@@ -80,9 +81,11 @@ fn plain(value: &Bound<'_, PyAny>, wraps: bool, structured: bool) -> PyResult<Op
             return Ok(Some(ToolOutput::error(format!("the tool returned {f}, which JSON cannot represent"))));
         }
     }
-    // Nested values that are not JSON (a TextContent inside a list, a datetime in a dict...) fail
-    // here and go through `tool_parts`.
-    let Ok(json) = convert::from_py(value) else { return Ok(None) };
+    // Nested values that are not plain JSON (a TextContent inside a list, a datetime in a dict...)
+    // go through `tool_parts`; a plain value that cannot be JSON (too deep, a cycle) is an error.
+    let Some(json) = convert::from_py_plain(value, "result").map_err(ShapeError::NotJson)? else {
+        return Ok(None);
+    };
     if !structured {
         return Ok(Some(ToolOutput::text(json.to_string())));
     }

@@ -66,7 +66,6 @@ def test_json_default_handles_special_types() -> None:
         "raw": b"\x00\x01",
         "tags": {"x"},
         "block": TextContent(text="t"),
-        "other": object.__new__(type("Thing", (), {"__str__": lambda self: "thing"})),
         "span": dt.timedelta(seconds=90),
     }
     expected = {
@@ -81,7 +80,6 @@ def test_json_default_handles_special_types() -> None:
         "raw": "AAE=",
         "tags": ["x"],
         "block": {"type": "text", "text": "t"},
-        "other": "thing",
         "span": 90.0,
     }
     assert json.loads(json_text(value)) == expected
@@ -247,12 +245,15 @@ def test_scalars_and_none() -> None:
     assert tool_result(b"\x00", False) == {"content": [text("AA==")]}
 
 
-def test_anything_else_is_its_str() -> None:
+def test_anything_else_is_an_error_naming_its_type_not_its_str() -> None:
     class Thing:
         def __str__(self) -> str:
             return "a thing"
 
-    assert tool_result(Thing(), False) == {"content": [text("a thing")]}
+    with pytest.raises(TypeError, match=r"^result: cannot convert value of type '.*Thing' to JSON$"):
+        tool_result(Thing(), False)
+    with pytest.raises(TypeError, match=r"^result\.x\[1\]: cannot convert value of type"):
+        to_jsonable({"x": [1, Thing()]})
 
 
 # --- resource_contents ------------------------------------------------------------------------------

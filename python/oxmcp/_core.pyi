@@ -12,6 +12,8 @@ from oxmcp._registration import (
 )
 
 __version__: str
+MAX_VALUE_DEPTH: int
+"""How deep a value user code hands the server may nest (containers in containers); 256."""
 
 class CallKind:
     """What a call runs; the pump dispatches on it."""
@@ -215,3 +217,8 @@ def http_app(
 ) -> HttpApp: ...
 def tool_result(parts: tuple[Any, ...], wraps: bool, structured: bool = True) -> dict[str, Any]:
     """The ``CallToolResult`` dict of parts made by `oxmcp._results.tool_parts`."""
+
+def jsonable(value: Any, root: str = "result") -> Any:
+    """``value`` as plain JSON data through the core's converter: depth-bounded (`MAX_VALUE_DEPTH`),
+    cycle-aware, the known types of ``oxmcp._jsonable``. Raises ValueError or TypeError naming the
+    path under ``root`` and the problem."""

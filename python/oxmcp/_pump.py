@@ -8,11 +8,19 @@ that finishes without suspending is answered within the same loop iteration. `no
 cancels the task, and the `CancelledError` reaches the user's coroutine.
 
 Sync functions never come through here: Rust runs them on its blocking pool and calls `run_sync`.
+
+Whatever user code raises, `BaseException`s included (``KeyboardInterrupt``, ``SystemExit``,
+``GeneratorExit``...), becomes the call's answer and never reaches the loop: a Task or callback that
+let ``KeyboardInterrupt``/``SystemExit`` out would stop ``loop.run_forever`` and the server with it. A
+real Ctrl-C does not arrive as an exception in user code: ``asyncio.run`` (``server.run()``) turns
+SIGINT into the cancellation of its main task. Tasks that user code starts during a call go through
+a task factory (`_contain`) that turns those two into `TaskInterrupted` for whoever awaits the task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import types
@@ -62,6 +70,43 @@ class PumpHost(ContextHost, Protocol):
 # Python 3.12+ can start a Task eagerly (its first step runs at creation, as a plain call would).
 _EAGER_START = sys.version_info >= (3, 12)
 
+# True inside the Task of a call (and, by context inheritance, in every Task it starts).
+_IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("oxmcp_in_call", default=False)
+
+
+class TaskInterrupted(Exception):
+    """A Task started by user code during a call ended with ``KeyboardInterrupt`` or ``SystemExit``
+    (its ``__cause__``). asyncio re-raises those into the loop, which would stop the server; this is
+    what awaiting such a Task raises instead."""
+
+
+async def _contained(coro: Any) -> Any:
+    try:
+        return await coro
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise TaskInterrupted(f"{type(exc).__name__} in a task started by user code") from exc
+
+
+class _ContainingFactory:
+    """The loop's task factory once a pump is attached (kept afterwards: it only acts inside calls).
+    Delegates to the factory that was set before, if any."""
+
+    def __init__(self, previous: Any) -> None:
+        self.previous = previous
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        if _IN_CALL.get() and asyncio.iscoroutine(coro):
+            coro = _contained(coro)
+        if self.previous is not None:
+            return self.previous(loop, coro, **kwargs)  # type: ignore[no-any-return]
+        return asyncio.Task(coro, loop=loop, **kwargs)
+
+
+def _contain(loop: asyncio.AbstractEventLoop) -> None:
+    factory = loop.get_task_factory()
+    if not isinstance(factory, _ContainingFactory):
+        loop.set_task_factory(_ContainingFactory(factory))
+
 
 class Pump:
     """Runs jobs for one server on the loop it is attached to (see the module docs).
@@ -104,6 +149,7 @@ class Pump:
                 pass
         self._tasks.clear()
         loop.add_reader(fd, self.on_ready)
+        _contain(loop)
         self._loop = loop
         loop.call_soon(self.on_ready)  # anything queued while detached
 
@@ -157,12 +203,13 @@ class Pump:
         if _EAGER_START:
             task = asyncio.Task(self._run(job, job.entry), loop=loop, eager_start=True)  # type: ignore[call-arg]
         else:
-            task = loop.create_task(self._run(job, job.entry))
+            task = asyncio.Task(self._run(job, job.entry), loop=loop)  # not through the task factory
         if not task.done():
             self._tasks[job.id] = task
 
     async def _run(self, job: Job, entry: Entry) -> None:
         """The task of one call: run the function, then answer the job."""
+        _IN_CALL.set(True)
         try:
             result = self._invoke(job, entry)
             if type(result) is _CoroutineType or hasattr(result, "__await__"):
@@ -171,11 +218,11 @@ class Pump:
             job.fail("cancelled")  # the core already dropped the request; this releases it
             raise
         except InputRequired as exc:
-            _ask_for_input(job, exc)
+            _ask_for_input(job, entry, exc)
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an answer
             self._fail(job, entry, exc)
-            if isinstance(exc, KeyboardInterrupt):
-                raise  # most likely a real Ctrl-C that surfaced in the tool's code
+            if _closing(exc):
+                raise  # this coroutine itself is being closed (its Task was destroyed)
         else:
             self._finish(job, entry, result)
         finally:
@@ -192,10 +239,10 @@ class Pump:
                 loop = self._loop
                 if loop is None or loop.is_closed():
                     raise RuntimeError("the function returned an awaitable but no event loop is serving")
-                result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
+                result = asyncio.run_coroutine_threadsafe(_await(result), loop).result().unwrap()
             self._finish(job, entry, result)
         except InputRequired as exc:
-            _ask_for_input(job, exc)
+            _ask_for_input(job, entry, exc)
         except BaseException as exc:  # noqa: BLE001
             loop = self._loop
             if self._error_hook() is not None and loop is not None and not loop.is_closed():
@@ -234,19 +281,32 @@ class Pump:
             outcome = handler.fn(exc)
             if type(outcome) is _CoroutineType:
                 loop = self._loop or asyncio.get_running_loop()
-                task = loop.create_task(outcome)
+                task = loop.create_task(_await(outcome))
                 task.add_done_callback(lambda t: _apply_handler_outcome(job, entry, exc, t))
             else:
                 _apply(job, entry, exc, outcome)
-        except Exception as handler_exc:  # noqa: BLE001 - a broken handler must not lose the answer
+        except BaseException as handler_exc:  # noqa: BLE001 - a broken handler must not lose the answer
             logger.error("the error handler failed", exc_info=handler_exc)
             _answer_failure(job, entry, exc)
 
 
-def _ask_for_input(job: Job, exc: InputRequired) -> None:
+def _ask_for_input(job: Job, entry: Entry, exc: InputRequired) -> None:
     """Answers ``input_required`` with every question the function asked in this round (a
-    ``gather`` of several questions records them all before the first one's exception lands)."""
-    job.input_required(exc.requests, exc.carried)
+    ``gather`` of several questions records them all before the first one's exception lands).
+    Questions or carried state that cannot be JSON fail the call, naming the path."""
+    try:
+        job.input_required(exc.requests, exc.carried)
+    except Exception as err:  # noqa: BLE001 - the call must still be answered
+        logger.error("%s %r: could not ask for input", job.kind.label, entry.name, exc_info=err)
+        job.fail(f"Error in {job.kind.label} {entry.name}: could not ask for input: {err}")
+
+
+def _closing(exc: BaseException) -> bool:
+    """True for the ``GeneratorExit`` of ``coroutine.close()`` on the pump's own coroutine: it is
+    raised at the ``await`` in `Pump._run` itself, so its traceback has no deeper frame (one raised
+    by user code has the user's frames)."""
+    tb = exc.__traceback__
+    return isinstance(exc, GeneratorExit) and tb is not None and tb.tb_next is None
 
 
 def _is_tool_error(job: Job, exc: BaseException) -> bool:
@@ -263,21 +323,27 @@ def _answer_failure(job: Job, entry: Entry, exc: BaseException) -> None:
         result: dict[str, Any] = {"content": exc.content, "isError": True}
         if exc.structured_content is not None:
             result["structuredContent"] = exc.structured_content
-        job.complete_raw(result)
+        try:
+            job.complete_raw(result)
+        except (TypeError, ValueError, RuntimeError) as err:  # not JSON: the job was answered with why
+            logger.error("tool %r: its ToolError could not be sent: %s", entry.name, err)
         return
     detail = str(exc) or type(exc).__name__
     job.fail(f"Error executing {job.kind.label} {entry.name}: {detail}")
 
 
-def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[Any]) -> None:
+def _apply_handler_outcome(job: Job, entry: Entry, exc: BaseException, task: asyncio.Task[_Outcome]) -> None:
     try:
         if task.cancelled() or task.exception() is not None:
-            if not task.cancelled():
-                logger.error("the error handler raised", exc_info=task.exception())
+            _answer_failure(job, entry, exc)
+            return
+        outcome = task.result()
+        if outcome.error is not None:
+            logger.error("the error handler raised", exc_info=outcome.error)
             _answer_failure(job, entry, exc)
         else:
-            _apply(job, entry, exc, task.result())
-    except Exception as handler_exc:  # noqa: BLE001
+            _apply(job, entry, exc, outcome.value)
+    except BaseException as handler_exc:  # noqa: BLE001
         logger.error("the error handler's answer could not be used", exc_info=handler_exc)
         _answer_failure(job, entry, exc)
 
@@ -344,5 +410,26 @@ _KINDS: dict[CallKind, _Kind] = {
 """The one dispatch table: every `CallKind` the core can queue, and what the pump does with it."""
 
 
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
+class _Outcome(NamedTuple):
+    """What an awaitable the pump runs as its own Task gave: its value, or what it raised."""
+
+    value: Any
+    error: BaseException | None
+
+    def unwrap(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+async def _await(awaitable: Any) -> _Outcome:
+    """Awaits user code in a Task of its own, catching everything it raises: a Task that ends with
+    ``KeyboardInterrupt`` or ``SystemExit`` re-raises it into the loop (which then stops). Only
+    cancellation passes through."""
+    _IN_CALL.set(True)
+    try:
+        return _Outcome(await awaitable, None)
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        return _Outcome(None, exc)

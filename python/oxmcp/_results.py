@@ -5,10 +5,10 @@
 * `resource_contents` -> the ``contents`` list of a ``resources/read`` result,
 * `prompt_result` -> a ``GetPromptResult`` dict.
 
-JSON text is ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` for tool results, with a
-``default=`` that handles datetime/date/time, UUID, Decimal, Path, Enum, bytes (base64), sets,
-dataclasses, pydantic models and oxmcp types. Resource JSON is indented (``indent=2``), as the official
-SDK does, since it is usually read by people.
+Values become JSON through the core's one converter (`to_jsonable`: depth-bounded, cycle-aware, the
+known types of `oxmcp._jsonable`; anything else is an error naming the type). JSON text is
+``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` for tool results. Resource JSON is
+indented (``indent=2``), as the official SDK does, since it is usually read by people.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-import sys
 from collections.abc import Mapping
 from typing import Any
 
 from . import _core
+from ._jsonable import _is_pydantic
 from .types import (
     AudioContent,
     BlobResourceContents,
@@ -32,7 +32,6 @@ from .types import (
     ResourceLink,
     TextContent,
     TextResourceContents,
-    _Model,
 )
 
 __all__ = ["json_text", "prompt_result", "resource_contents", "to_jsonable", "tool_parts", "tool_result"]
@@ -45,81 +44,17 @@ _CONTENT_TYPE_NAMES = frozenset({"text", "image", "audio", "resource", "resource
 # JSON
 
 
-def _is_pydantic(value: Any) -> bool:
-    base = getattr(sys.modules.get("pydantic"), "BaseModel", None)
-    return base is not None and isinstance(value, base)
-
-
-def _std_instance(value: Any, module: str, names: tuple[str, ...]) -> bool:
-    mod = sys.modules.get(module)
-    if mod is None:
-        return False
-    classes = tuple(getattr(mod, n) for n in names if hasattr(mod, n))
-    return bool(classes) and isinstance(value, classes)
-
-
-def _special(value: Any) -> tuple[bool, Any]:
-    """(True, JSON-able replacement) for the non-JSON types we know, else (False, None)."""
-    if isinstance(value, _Model):
-        return True, value.to_dict()
-    if isinstance(value, enum.Enum):
-        return True, value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return True, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    if _is_pydantic(value):
-        return True, value.model_dump(mode="json", by_alias=True)
-    if isinstance(value, (set, frozenset)):
-        return True, list(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        import base64
-
-        return True, base64.b64encode(bytes(value)).decode("ascii")
-    if _std_instance(value, "datetime", ("date", "time")):
-        return True, value.isoformat()
-    if _std_instance(value, "datetime", ("timedelta",)):
-        return True, value.total_seconds()
-    if _std_instance(value, "decimal", ("Decimal",)):
-        return True, float(value) if value.is_finite() else str(value)
-    if _std_instance(value, "uuid", ("UUID",)) or _std_instance(value, "pathlib", ("PurePath",)):
-        return True, str(value)
-    return False, None
-
-
-def _json_default(value: Any) -> Any:
-    known, replacement = _special(value)
-    return replacement if known else str(value)
-
-
-def _json_key(key: Any) -> str:
-    if isinstance(key, enum.Enum):
-        key = key.value
-    if isinstance(key, str):
-        return key
-    if key is None or isinstance(key, (bool, int, float)):
-        return json.dumps(key)  # as json.dumps writes such keys: "1", "true", "null"
-    return str(to_jsonable(key))
-
-
-def to_jsonable(value: Any) -> Any:
-    """``value`` as plain JSON data (dict/list/str/int/float/bool/None), converting the known non-JSON
-    types; anything unknown becomes its ``str()``."""
-    if value is None or isinstance(value, (str, bool, int, float)):
-        if isinstance(value, enum.Enum):
-            return to_jsonable(value.value)
-        return value
-    if isinstance(value, Mapping):
-        return {_json_key(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    known, replacement = _special(value)
-    if known:
-        return to_jsonable(replacement)
-    return str(value)
+def to_jsonable(value: Any, root: str = "result") -> Any:
+    """``value`` as plain JSON data (dict/list/str/int/float/bool/None), through the core's one
+    converter (``src/convert.rs``; the known types are in `oxmcp._jsonable`). Raises ValueError
+    (too deep, a cycle, NaN...) or TypeError (a type it cannot convert), naming the path under
+    ``root``: ``result.items[3]: cycle (refers to an enclosing value)``."""
+    return _core.jsonable(value, root)
 
 
 def json_text(value: Any) -> str:
-    """Compact JSON text of a value (``ensure_ascii=False``), with the non-JSON types handled."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    """Compact JSON text of a value (``ensure_ascii=False``), converted as `to_jsonable` does."""
+    return json.dumps(to_jsonable(value), ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -149,15 +84,11 @@ def _text(text: str) -> dict[str, Any]:
 
 
 def _as_text(value: Any) -> str:
-    """Text for one value: a str as is, JSON for JSON-able data, ``str()`` for anything else."""
+    """Text for one value: a str as is (also what converts to one: a UUID, a date...), else JSON."""
     if isinstance(value, str):
         return value
-    if value is None or isinstance(value, (bool, int, float, Mapping, list, tuple)):
-        return json_text(value)
-    known, replacement = _special(value)
-    if known:
-        return replacement if isinstance(replacement, str) else json_text(replacement)
-    return str(value)
+    data = to_jsonable(value)
+    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _is_structured(value: Any) -> bool:
@@ -177,9 +108,9 @@ def tool_parts(value: Any) -> tuple[Any, ...]:
     * a list/tuple holding content blocks -> ``("content", blocks, value as JSON)``: its blocks, and
       each other item as a text block;
     * anything else -> ``("value", value as JSON, its text or None for no content, is_structured)``:
-      Enum -> its value; tuple/set -> list; datetime -> isoformat; a str is its own text, other
-      JSON data is its JSON text, other objects their ``str()``; dict / dataclass / pydantic model
-      are structured.
+      Enum -> its value; tuple/set -> list; datetime -> isoformat (`oxmcp._jsonable` lists the
+      known types); a str is its own text, other data its JSON text; dict / dataclass / pydantic
+      model are structured. A value that cannot be JSON raises, naming its path and problem.
     """
     if isinstance(value, CallToolResult):
         return ("result", value.to_dict())
@@ -202,7 +133,8 @@ def tool_parts(value: Any) -> tuple[Any, ...]:
     if isinstance(value, str):
         return ("value", value, value, False)
     data = to_jsonable(value)
-    return ("value", data, data if isinstance(data, str) else json_text(data), _is_structured(value))
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return ("value", data, text, _is_structured(value))
 
 
 def tool_result(value: Any, wraps_result: bool) -> dict[str, Any]:
@@ -280,7 +212,9 @@ def resource_contents(value: Any, uri: str, mime_type: str | None) -> list[dict[
 # prompts
 
 
-def _message_dicts(value: Any) -> list[dict[str, Any]]:
+def _message_dicts(value: Any, depth: int = 0) -> list[dict[str, Any]]:
+    if depth > _core.MAX_VALUE_DEPTH:  # lists of lists of messages: bounded like every value
+        raise ValueError(f"result: nested deeper than {_core.MAX_VALUE_DEPTH}")
     if value is None:
         return []
     if isinstance(value, PromptMessage):
@@ -296,7 +230,7 @@ def _message_dicts(value: Any) -> list[dict[str, Any]]:
     if isinstance(role, str) and content is not None and not isinstance(value, Mapping):
         return [PromptMessage(role=role, content=_content_dict(content) or content).to_dict()]
     if isinstance(value, (list, tuple)):
-        return [m for item in value for m in _message_dicts(item)]
+        return [m for item in value for m in _message_dicts(item, depth + 1)]
     return [{"role": "user", "content": _text(_as_text(value))}]
 
 

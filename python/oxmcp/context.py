@@ -174,14 +174,14 @@ class Context:
         when the request asked for logs (``_meta["io.modelcontextprotocol/logLevel"]``), from that
         level up. Awaiting is optional; the result is true when the message was sent.
         """
-        data = {"message": message, **extra} if extra else message
-        try:
-            return _Sent(self._job.log(level, data, logger))
-        except ValueError:
+        if level not in _LEVELS:
             raise ValueError(
                 f"unknown log level {level!r}: use debug, info, notice, warning, error, critical, alert "
                 "or emergency"
-            ) from None
+            )
+        data = {"message": message, **extra} if extra else message
+        # Data that cannot be JSON raises here (ValueError/TypeError naming the path: ``data.x``).
+        return _Sent(self._job.log(level, data, logger))
 
     def debug(self, message: Any, *, logger: str | None = None, **extra: Any) -> _Sent:
         """``log("debug", ...)``."""
@@ -392,6 +392,8 @@ class Context:
     def __repr__(self) -> str:
         return f"Context(request_id={self.request_id!r}, method={self.method!r})"
 
+
+_LEVELS = frozenset(("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"))
 
 _KEY_PREFIX = {
     "elicitation/create": "elicitation",

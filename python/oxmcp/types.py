@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
+from ._core import MAX_VALUE_DEPTH
 from .exceptions import ErrorCode, McpError
 
 if TYPE_CHECKING:
@@ -151,12 +152,19 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def to_wire(value: Any) -> Any:
+def to_wire(value: Any, _depth: int = 0) -> Any:
     """A value as it goes on the wire: our types (anything with ``to_dict``) as dicts, lists and
     tuples item by item, anything else as it is. For what users hand the server (definition
-    fields, list-override items, completion values)."""
+    fields, list-override items, completion values). Lists nested deeper than the core's depth
+    bound are left as they are: the core's converter then refuses them, naming the path (or the
+    cycle)."""
     if isinstance(value, (list, tuple)):
-        return [to_wire(v) for v in value]
+        if _depth >= MAX_VALUE_DEPTH:
+            return value
+        items = [to_wire(v, _depth + 1) for v in value]
+        if isinstance(value, list) and all(a is b for a, b in zip(items, value, strict=True)):
+            return value  # unchanged: the same list, so a list that holds itself stays a cycle
+        return items
     to_dict = getattr(value, "to_dict", None)
     return to_dict() if callable(to_dict) else value
 

@@ -8,7 +8,7 @@
 //! [`MemoryClient::respond`], which feeds the response frame back into the session. Notifications
 //! are also recorded for [`MemoryClient::take_notifications`].
 
-use crate::jsonrpc::{self, ErrorObject, Incoming, Message, RequestId};
+use crate::jsonrpc::{self, ErrorObject, Message, RequestId};
 use crate::server::{Headers, Inbound, Outbound, Server, Session};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -143,21 +143,41 @@ impl MemorySink {
     }
 }
 
+/// A frame the server sent, parsed without serde_json's nesting limit (128, meant for untrusted
+/// input): the server's own values nest up to its converter's bound (256 in the Python bindings)
+/// plus the envelope, and this client must read every answer the server can give.
+fn parse_server_frame(frame: &[u8]) -> Result<Value, serde_json::Error> {
+    use serde::Deserialize;
+    let mut de = serde_json::Deserializer::from_slice(frame);
+    de.disable_recursion_limit();
+    let value = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
 impl Outbound for MemorySink {
     fn send(&self, frame: Vec<u8>) {
-        // Error responses with `id: null` are not valid "responses" to route; keep them aside.
-        if let Ok(v) = serde_json::from_slice::<Value>(&frame) {
-            if v.get("id").is_some_and(Value::is_null) {
-                if let Some(e) = v.get("error").and_then(ErrorObject::from_value) {
-                    lock(&self.orphans).push(e);
+        let value = match parse_server_frame(&frame) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(target: "oxmcp.transport.memory", "server sent unparsable frame: {e}");
+                // Fail the request it answered rather than leave its caller waiting for ever.
+                if let Some(w) = jsonrpc::sniff_id(&frame).and_then(|id| lock(&self.pending).remove(&id)) {
+                    let _ = w.send(Err(ErrorObject::parse_error(e)));
                 }
                 return;
             }
+        };
+        // Error responses with `id: null` are not valid "responses" to route; keep them aside.
+        if value.get("id").is_some_and(Value::is_null) {
+            if let Some(e) = value.get("error").and_then(ErrorObject::from_value) {
+                lock(&self.orphans).push(e);
+            }
+            return;
         }
-        match jsonrpc::parse(&frame) {
-            Ok(Incoming::Single(m)) => self.deliver(m),
-            Ok(Incoming::Batch(ms)) => ms.into_iter().for_each(|m| self.deliver(m)),
-            Err(e) => tracing::error!(target: "oxmcp.transport.memory", "server sent unparsable frame: {e}"),
+        match value {
+            Value::Array(items) => items.into_iter().for_each(|m| self.deliver(jsonrpc::classify(m))),
+            other => self.deliver(jsonrpc::classify(other)),
         }
     }
 }

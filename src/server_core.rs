@@ -143,7 +143,8 @@ impl ServerCore {
     #[pyo3(signature = (name, version, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
                         cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0,
-                        task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5))]
+                        task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5,
+                        max_tasks_per_owner=oxmcp_core::server::tasks::DEFAULT_MAX_TASKS_PER_OWNER))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         name: String,
@@ -163,6 +164,7 @@ impl ServerCore {
         task_ttl_s: f64,
         max_tasks: usize,
         task_poll_interval_s: f64,
+        max_tasks_per_owner: usize,
     ) -> PyResult<Self> {
         let mut config = ServerConfig::new(name, version);
         config.instructions = instructions;
@@ -190,7 +192,7 @@ impl ServerCore {
         positive_seconds("task_poll_interval_s", task_poll_interval_s)?;
         config.tasks.ttl = std::time::Duration::from_secs_f64(task_ttl_s).max(std::time::Duration::from_millis(1));
         config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
-        config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
+        config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks).with_owner_quota(max_tasks_per_owner));
         let queue = Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?;
         let sync_pool = SyncPool::new(sync_workers, queue.clone());
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), queue, sync_pool });

@@ -129,6 +129,7 @@ class ServerCore:
         task_ttl_s: float = 60.0,
         max_tasks: int = 10_000,
         task_poll_interval_s: float = 0.5,
+        max_tasks_per_owner: int = 100,
     ) -> None: ...
     @property
     def name(self) -> str: ...

@@ -51,6 +51,9 @@ class McpServer:
             change (default 60; a running task is never dropped).
         max_tasks: Bound on the tasks kept in memory; when full, the oldest ended tasks make room,
             and a new task is refused while all are unfinished.
+        max_tasks_per_owner: Bound on the tasks of one owner (a caller's credentials, or a session;
+            default 100), so one caller cannot fill the store. At either bound a new task is
+            refused with JSON-RPC error -32030 whose message says which bound was hit.
         on_duplicate: Registering a tool, resource, template or prompt under a name (or URI) already
             registered raises ValueError (``"error"``, default), logs a warning on the ``oxmcp``
             logger and replaces it (``"warn"``), or replaces it silently (``"replace"``).
@@ -79,6 +82,7 @@ class McpServer:
         request_state_ttl: float = 600.0,
         task_ttl: float = 60.0,
         max_tasks: int = 10_000,
+        max_tasks_per_owner: int = 100,
         on_duplicate: DuplicatePolicy = "error",
     ) -> None:
         self.name = name
@@ -103,6 +107,7 @@ class McpServer:
             request_state_ttl_s=float(request_state_ttl),
             task_ttl_s=float(task_ttl),
             max_tasks=max_tasks,
+            max_tasks_per_owner=max_tasks_per_owner,
         )
         self._registry.bind(self._runtime.core, self)
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024

@@ -88,15 +88,20 @@ async fn handshake(state: &State, incoming: Incoming, headers: &HeaderMap) -> Re
                 return error_response(StatusCode::BAD_REQUEST, err);
             }
         }
-        return exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
+        let attached = entry.attach(); // the client waits on this answer: its session lives
+        return attached.hold(exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await);
     }
     if is_initialize(&incoming) {
-        let entry = state.sessions.create(&state.server);
+        let entry = match state.sessions.create(&state.server, None) {
+            Ok(entry) => entry,
+            Err(why) => return why.response(request_id(&incoming), state.sessions.retry_after()),
+        };
+        let attached = entry.attach();
         let response = exchange(state, &entry.session, incoming, headers, false, Some(&entry.id)).await;
         if response.status() != StatusCode::OK || entry.session.negotiated_version().is_none() {
             state.sessions.remove(&entry.id); // rejected: don't keep a session nobody can use
         }
-        return response;
+        return attached.hold(response);
     }
     let err = ErrorObject::invalid_request(
         "missing Mcp-Session-Id header: send initialize first, or use protocol revision 2026-07-28 \

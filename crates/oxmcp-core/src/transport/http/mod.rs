@@ -18,6 +18,7 @@
 //! `incoming`, `request_body`, `body`.
 
 pub mod body;
+mod connection;
 pub mod events;
 mod exchange;
 mod get;

@@ -1,0 +1,256 @@
+//! One HTTP/1.1 connection of the server's own listener. hyper serves it; this adds the bounds
+//! hyper leaves to us (defaults in `HttpOptions`):
+//! - **header-read timeout**: a request's headers must arrive within `header_read_timeout`,
+//!   counted from the connection's start or from the first byte after an answer (slowloris);
+//! - **keep-alive timeout**: a connection with no request in flight and no answer being sent
+//!   (an open SSE stream counts as one) is closed after `keep_alive_timeout`;
+//! - **`max_connections`**: a connection beyond it is answered `503` with `Retry-After` and
+//!   closed (beyond a little more, closed at once: refusing must not cost without bound).
+//!
+//! hyper's own `header_read_timeout` also runs between requests, so it would end idle keep-alive
+//! connections at the header timeout; the two timeouts are told apart here instead, by watching
+//! the bytes read ([`Watched`]) and the requests and answers in progress ([`Busy`]).
+
+use super::body;
+use super::held::hold;
+use super::router::{handle, Scope};
+use super::state::State;
+use crate::jsonrpc::{self, codes, ErrorObject};
+use crate::transport::listen::Connections;
+use http_body_util::BodyExt;
+use hyper::header::HeaderValue;
+use hyper::{Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// How long an HTTP connection may take, once shutdown begins, to finish the answers it is
+/// sending (an open SSE stream never finishes: it is cut off then).
+pub(super) const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// The longest a refused connection is kept to hear its 503.
+const REFUSAL_TIME: Duration = Duration::from_secs(2);
+
+/// Whether the listener is refusing connections now (logged once per episode, not per refusal).
+#[derive(Default)]
+pub(super) struct Refusing(AtomicBool);
+
+/// Serves one accepted connection (`connections` already counts it) until the client closes it,
+/// a timeout ends it, or shutdown (then what is being answered gets [`CLOSE_GRACE`]).
+pub(super) async fn connection(
+    state: Arc<State>,
+    stream: TcpStream,
+    shutdown: CancellationToken,
+    connections: &Connections,
+    refusing: &Refusing,
+) {
+    let (open, max) = (connections.open(), state.options.max_connections.max(1));
+    if open > max {
+        if !refusing.0.swap(true, Ordering::Relaxed) {
+            tracing::warn!(target: "oxmcp.transport.http", "{max} connections are open (max_connections): answering new ones 503");
+        }
+        if open <= max + max / 4 + 64 {
+            refuse(stream, state.options.header_read_timeout.min(REFUSAL_TIME)).await;
+        }
+        return;
+    }
+    if open <= max * 9 / 10 && refusing.0.swap(false, Ordering::Relaxed) {
+        tracing::info!(target: "oxmcp.transport.http", "below max_connections again: accepting new connections");
+    }
+    let (header_timeout, keep_alive_timeout) = (state.options.header_read_timeout, state.options.keep_alive_timeout);
+    let activity = Arc::new(Activity::new());
+    let watched = activity.clone();
+    let service = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        let busy = Busy::start(watched.clone());
+        async move { Ok::<_, Infallible>(hold(handle(&state, req, Scope::Listener).await, busy)) }
+    });
+    let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
+    let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        why = activity.expired(header_timeout, keep_alive_timeout) => {
+            // Nothing is in flight: dropping the connection closes it; nobody loses an answer.
+            tracing::debug!(target: "oxmcp.transport.http", "closing a connection: {why}");
+        }
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(CLOSE_GRACE, conn).await;
+        }
+    }
+}
+
+/// Answers a connection past `max_connections`: reads one request (its body up to 64 KiB, so
+/// closing does not reset the connection before the client reads the answer), answers 503 with
+/// `Retry-After`, closes. At most `within` in all.
+async fn refuse(stream: TcpStream, within: Duration) {
+    let service = hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+        let _ = http_body_util::Limited::new(req.into_body(), 64 * 1024).collect().await;
+        let err = ErrorObject::new(
+            codes::LIMIT_REACHED,
+            "Too many connections: the server is at max_connections; try again later",
+        )
+        .with_data(serde_json::json!({ "limit": "connections" }));
+        let mut r = Response::new(body::full(jsonrpc::encode_error(None, &err)));
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        let h = r.headers_mut();
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.insert("retry-after", HeaderValue::from_static("1"));
+        h.insert("connection", HeaderValue::from_static("close"));
+        Ok::<_, Infallible>(r)
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().keep_alive(false).serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(within, conn).await;
+}
+
+/// What one connection is doing, for its two timeouts. Times are milliseconds since `epoch`.
+struct Activity {
+    epoch: Instant,
+    /// Requests being served plus answers being sent.
+    busy: AtomicUsize,
+    /// When the headers now awaited began (first byte, or the connection's start), plus 1;
+    /// 0: none awaited (between requests, or while busy).
+    head_started: AtomicU64,
+    /// When the connection last became idle (busy fell to 0).
+    idle_since: AtomicU64,
+    /// Wakes [`Activity::expired`] when a deadline may have moved.
+    changed: Notify,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            epoch: Instant::now(),
+            busy: AtomicUsize::new(0),
+            head_started: AtomicU64::new(1), // a new connection owes its first request's headers
+            idle_since: AtomicU64::new(0),
+            changed: Notify::new(),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Bytes arrived: between requests, they begin the next request's headers.
+    fn bytes_read(&self) {
+        if self.busy.load(Ordering::SeqCst) == 0 && self.head_started.load(Ordering::SeqCst) == 0 {
+            self.head_started.store(self.now_ms() + 1, Ordering::SeqCst);
+            self.changed.notify_one();
+        }
+    }
+
+    /// Returns (why) once the connection has waited too long for headers, or been idle too long.
+    async fn expired(&self, header_timeout: Duration, keep_alive: Duration) -> &'static str {
+        let (header_ms, idle_ms) = (header_timeout.as_millis() as u64, keep_alive.as_millis() as u64);
+        loop {
+            let now = self.now_ms();
+            let deadline = if self.busy.load(Ordering::SeqCst) > 0 {
+                None // a request or an answer in progress: no deadline here
+            } else {
+                match self.head_started.load(Ordering::SeqCst) {
+                    0 => {
+                        let at = self.idle_since.load(Ordering::SeqCst) + idle_ms;
+                        if now >= at {
+                            return "idle past keep_alive_timeout";
+                        }
+                        Some(at)
+                    }
+                    started => {
+                        let at = started - 1 + header_ms;
+                        if now >= at {
+                            return "request headers not received within header_read_timeout";
+                        }
+                        Some(at)
+                    }
+                }
+            };
+            let wait = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep(Duration::from_millis(at - now)).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = wait => {}
+                _ = self.changed.notified() => {}
+            }
+        }
+    }
+}
+
+/// A request being served, then its answer being sent (it lives in the response body).
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn start(activity: Arc<Activity>) -> Self {
+        activity.busy.fetch_add(1, Ordering::SeqCst);
+        activity.head_started.store(0, Ordering::SeqCst); // the headers came
+        Busy(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let a = &self.0;
+        a.idle_since.store(a.now_ms(), Ordering::SeqCst);
+        if a.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
+            a.changed.notify_one();
+        }
+    }
+}
+
+/// The connection's socket, telling [`Activity`] when bytes arrive.
+struct Watched {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.activity.bytes_read();
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}

@@ -338,7 +338,9 @@ impl ServerCore {
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
     /// awaiting serves Streamable HTTP on `path` until cancelled.
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
-                        session_idle_timeout_s=1800.0, max_sessions=10_000))]
+                        session_idle_timeout_s=1800.0, max_sessions=10_000, header_read_timeout_s=10.0,
+                        keep_alive_timeout_s=60.0, max_connections=1024, max_sessions_per_principal=100,
+                        uninitialized_session_timeout_s=10.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -351,8 +353,21 @@ impl ServerCore {
         cors: bool,
         session_idle_timeout_s: f64,
         max_sessions: usize,
+        header_read_timeout_s: f64,
+        keep_alive_timeout_s: f64,
+        max_connections: usize,
+        max_sessions_per_principal: usize,
+        uninitialized_session_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
+        positive_seconds("header_read_timeout_s", header_read_timeout_s)?;
+        positive_seconds("keep_alive_timeout_s", keep_alive_timeout_s)?;
+        positive_seconds("uninitialized_session_timeout_s", uninitialized_session_timeout_s)?;
+        if max_connections == 0 || max_sessions == 0 || max_sessions_per_principal == 0 {
+            return Err(PyValueError::new_err(
+                "max_connections, max_sessions and max_sessions_per_principal must be >= 1",
+            ));
+        }
         let (listener, local) = bind_listener(host, port, path)?;
         let options = HttpOptions {
             path: path.to_string(),
@@ -361,6 +376,11 @@ impl ServerCore {
             cors,
             session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
             max_sessions,
+            header_read_timeout: std::time::Duration::from_secs_f64(header_read_timeout_s),
+            keep_alive_timeout: std::time::Duration::from_secs_f64(keep_alive_timeout_s),
+            max_connections,
+            max_sessions_per_principal,
+            uninitialized_session_timeout: std::time::Duration::from_secs_f64(uninitialized_session_timeout_s),
             ..HttpOptions::default()
         };
         let server = self.server.clone();

@@ -165,6 +165,11 @@ class ServerCore:
         cors: bool = False,
         session_idle_timeout_s: float = 1800.0,
         max_sessions: int = 10000,
+        header_read_timeout_s: float = 10.0,
+        keep_alive_timeout_s: float = 60.0,
+        max_connections: int = 1024,
+        max_sessions_per_principal: int = 100,
+        uninitialized_session_timeout_s: float = 10.0,
     ) -> tuple[Awaitable[None], str]: ...
     def serve_websocket(
         self,

@@ -433,6 +433,11 @@ class McpServer:
         cors: bool = False,
         session_idle_timeout: float = 1800.0,
         max_sessions: int = 10_000,
+        max_sessions_per_principal: int = 100,
+        uninitialized_session_timeout: float = 10.0,
+        header_read_timeout: float = 10.0,
+        keep_alive_timeout: float = 60.0,
+        max_connections: int = 1024,
         announce: bool = True,
     ) -> None:
         """Serves Streamable HTTP on ``http://host:port/path`` until cancelled.
@@ -448,8 +453,16 @@ class McpServer:
             allowed_origins: Browser origins to accept (``"*"`` for any); loopback origins are
                 accepted on loopback. Any other ``Origin`` gets 403 (DNS-rebinding protection).
             cors: Answer CORS preflights and expose ``Mcp-Session-Id`` to allowed origins.
-            session_idle_timeout: Seconds after which an idle handshake-era session ends.
-            max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
+            session_idle_timeout: Seconds a handshake-era session lives after its client is gone (no
+                request, no answer or GET stream open); calls still in flight are then cancelled.
+            max_sessions: Bound on open sessions; beyond it ``initialize`` gets 503 + ``Retry-After``
+                (no live session is evicted).
+            max_sessions_per_principal: Sessions one authenticated caller may hold (429 beyond);
+                anonymous callers are bounded by ``max_sessions`` only.
+            uninitialized_session_timeout: Seconds a session may go unused after ``initialize``.
+            header_read_timeout: Seconds a client has to send a request's headers (slowloris).
+            keep_alive_timeout: Seconds an idle connection (nothing in flight) stays open.
+            max_connections: Open connections beyond this get 503 + ``Retry-After`` and are closed.
             announce: Print the URL to stderr once listening.
         """
 
@@ -468,6 +481,11 @@ class McpServer:
             cors=cors,
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
+            max_sessions_per_principal=max_sessions_per_principal,
+            uninitialized_session_timeout_s=float(uninitialized_session_timeout),
+            header_read_timeout_s=float(header_read_timeout),
+            keep_alive_timeout_s=float(keep_alive_timeout),
+            max_connections=max_connections,
         )
 
     def asgi_app(self, **options: Any) -> Any:

@@ -82,7 +82,8 @@ pub(crate) async fn serve<F, Fut>(
     F: Fn(TcpStream, CancellationToken) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    while let Some(stream) = accept(&listener, &shutdown, &connections).await {
+    let mut starved = None;
+    while let Some(stream) = accept(&listener, &shutdown, &connections, &mut starved).await {
         // Counted before the task starts, so a limit check inside it sees this connection too.
         let open = Open::new(connections.clone());
         let served = connection(stream, shutdown.clone());
@@ -101,9 +102,13 @@ pub(crate) async fn serve<F, Fut>(
 /// The next connection, with `TCP_NODELAY` set (without it a sequential call waits ~40 ms: Nagle
 /// plus delayed ACK) and TCP keep-alive, or `None` once `shutdown` is cancelled. Failures are
 /// retried as the module says: at once for one connection's failure, after a back-off for the
-/// server's (out of descriptors).
-async fn accept(listener: &TcpListener, shutdown: &CancellationToken, connections: &Connections) -> Option<TcpStream> {
-    let mut episode: Option<Starved> = None;
+/// server's (out of descriptors), within the episode `starved` records.
+async fn accept(
+    listener: &TcpListener,
+    shutdown: &CancellationToken,
+    connections: &Connections,
+    starved: &mut Option<Starved>,
+) -> Option<TcpStream> {
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
@@ -111,13 +116,19 @@ async fn accept(listener: &TcpListener, shutdown: &CancellationToken, connection
         };
         let e = match accepted {
             Ok((stream, _peer)) => {
-                if let Some(ep) = episode.take() {
-                    tracing::warn!(
-                        target: "oxmcp.transport",
-                        "accepting connections again after {} failed attempt(s) over {:.1?}",
-                        ep.failures,
-                        ep.since.elapsed()
-                    );
+                // While descriptors trickle back (each closing connection frees one), accepts
+                // and failures alternate: the episode ends only after a quiet second.
+                if let Some(ep) = starved.as_mut() {
+                    ep.delay = FIRST_BACKOFF;
+                    if ep.last_failure.elapsed() >= QUIET {
+                        tracing::warn!(
+                            target: "oxmcp.transport",
+                            "accepting connections again after {} failed attempt(s) over {:.1?}",
+                            ep.failures,
+                            ep.last_failure - ep.since
+                        );
+                        *starved = None;
+                    }
                 }
                 let _ = stream.set_nodelay(true);
                 keep_alive(&stream);
@@ -129,15 +140,17 @@ async fn accept(listener: &TcpListener, shutdown: &CancellationToken, connection
             tracing::debug!(target: "oxmcp.transport", "a connection failed before it was accepted: {e}");
             continue;
         }
-        let ep = episode.get_or_insert_with(|| {
+        let ep = starved.get_or_insert_with(|| {
             tracing::warn!(
                 target: "oxmcp.transport",
                 "cannot accept connections ({e}; {} open): backing off until one closes",
                 connections.open()
             );
-            Starved { since: Instant::now(), failures: 0, delay: Duration::from_millis(10) }
+            let now = Instant::now();
+            Starved { since: now, last_failure: now, failures: 0, delay: FIRST_BACKOFF }
         });
         ep.failures += 1;
+        ep.last_failure = Instant::now();
         let delay = ep.delay;
         ep.delay = (delay * 2).min(MAX_BACKOFF);
         tokio::select! {
@@ -148,12 +161,16 @@ async fn accept(listener: &TcpListener, shutdown: &CancellationToken, connection
     }
 }
 
-/// The longest wait between two accept attempts while out of descriptors.
+/// The first and the longest wait between two accept attempts while out of descriptors.
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// How long accepting must go without failing before an episode is over.
+const QUIET: Duration = Duration::from_secs(1);
 
-/// An episode of failing accepts (out of descriptors or memory).
+/// An episode of failing accepts (out of descriptors or memory), logged at its start and end.
 struct Starved {
     since: Instant,
+    last_failure: Instant,
     failures: u64,
     delay: Duration,
 }

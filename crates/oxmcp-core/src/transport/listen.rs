@@ -217,6 +217,7 @@ pub(crate) fn descriptor_limit() -> Option<u64> {
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         // SAFETY: getrlimit writes into the struct we own.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 && limit.rlim_cur != libc::RLIM_INFINITY {
+            #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every platform
             return Some(limit.rlim_cur as u64);
         }
     }

@@ -340,7 +340,7 @@ impl ServerCore {
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
                         session_idle_timeout_s=1800.0, max_sessions=10_000, header_read_timeout_s=10.0,
                         keep_alive_timeout_s=60.0, max_connections=1024, max_sessions_per_principal=100,
-                        uninitialized_session_timeout_s=10.0))]
+                        uninitialized_session_timeout_s=10.0, body_read_timeout_s=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -358,11 +358,13 @@ impl ServerCore {
         max_connections: usize,
         max_sessions_per_principal: usize,
         uninitialized_session_timeout_s: f64,
+        body_read_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
         positive_seconds("header_read_timeout_s", header_read_timeout_s)?;
         positive_seconds("keep_alive_timeout_s", keep_alive_timeout_s)?;
         positive_seconds("uninitialized_session_timeout_s", uninitialized_session_timeout_s)?;
+        positive_seconds("body_read_timeout_s", body_read_timeout_s)?;
         if max_connections == 0 || max_sessions == 0 || max_sessions_per_principal == 0 {
             return Err(PyValueError::new_err(
                 "max_connections, max_sessions and max_sessions_per_principal must be >= 1",
@@ -381,6 +383,7 @@ impl ServerCore {
             max_connections,
             max_sessions_per_principal,
             uninitialized_session_timeout: std::time::Duration::from_secs_f64(uninitialized_session_timeout_s),
+            body_read_timeout: std::time::Duration::from_secs_f64(body_read_timeout_s),
             ..HttpOptions::default()
         };
         let server = self.server.clone();

@@ -170,6 +170,7 @@ class ServerCore:
         max_connections: int = 1024,
         max_sessions_per_principal: int = 100,
         uninitialized_session_timeout_s: float = 10.0,
+        body_read_timeout_s: float = 30.0,
     ) -> tuple[Awaitable[None], str]: ...
     def serve_websocket(
         self,

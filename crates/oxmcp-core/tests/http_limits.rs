@@ -173,6 +173,39 @@ async fn silent_and_slowloris_connections_are_closed_at_the_header_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_fails_at_the_body_read_timeout() {
+    let options = HttpOptions { body_read_timeout: Duration::from_millis(300), ..HttpOptions::default() };
+    let (addr, _stop) = serve(setup().0, options);
+    blocking(move || {
+        let mut conn = Conn::open(&addr);
+        let head = format!(
+            "POST /mcp HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n\
+             accept: application/json, text/event-stream\r\ncontent-length: 1000\r\n\r\n{{"
+        );
+        conn.reader.get_mut().write_all(head.as_bytes()).unwrap();
+        let started = Instant::now();
+        let _ = conn.reader.get_mut().write_all(b" "); // a byte now and then, never the rest
+        let a = conn.answer();
+        assert_eq!(a.status, 400);
+        assert!(String::from_utf8_lossy(&a.body).contains("body_read_timeout"));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(250) && waited < Duration::from_secs(2), "{waited:?}");
+        assert!(conn.closed_within(Duration::from_secs(2)));
+        assert_eq!(
+            Conn::open(&addr)
+                .post(
+                    None,
+                    &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t"}}})
+                )
+                .status,
+            200
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_close_at_the_keep_alive_timeout_and_busy_ones_never() {
     let options = HttpOptions {
         header_read_timeout: Duration::from_millis(200),

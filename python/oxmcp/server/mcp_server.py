@@ -436,6 +436,7 @@ class McpServer:
         max_sessions_per_principal: int = 100,
         uninitialized_session_timeout: float = 10.0,
         header_read_timeout: float = 10.0,
+        body_read_timeout: float = 30.0,
         keep_alive_timeout: float = 60.0,
         max_connections: int = 1024,
         announce: bool = True,
@@ -461,6 +462,7 @@ class McpServer:
                 anonymous callers are bounded by ``max_sessions`` only.
             uninitialized_session_timeout: Seconds a session may go unused after ``initialize``.
             header_read_timeout: Seconds a client has to send a request's headers (slowloris).
+            body_read_timeout: Seconds a request's body may take after its headers (else 400).
             keep_alive_timeout: Seconds an idle connection (nothing in flight) stays open.
             max_connections: Open connections beyond this get 503 + ``Retry-After`` and are closed.
             announce: Print the URL to stderr once listening.
@@ -484,6 +486,7 @@ class McpServer:
             max_sessions_per_principal=max_sessions_per_principal,
             uninitialized_session_timeout_s=float(uninitialized_session_timeout),
             header_read_timeout_s=float(header_read_timeout),
+            body_read_timeout_s=float(body_read_timeout),
             keep_alive_timeout_s=float(keep_alive_timeout),
             max_connections=max_connections,
         )

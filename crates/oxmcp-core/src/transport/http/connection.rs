@@ -2,6 +2,9 @@
 //! hyper leaves to us (defaults in `HttpOptions`):
 //! - **header-read timeout**: a request's headers must arrive within `header_read_timeout`,
 //!   counted from the connection's start or from the first byte after an answer (slowloris);
+//! - **body-read timeout**: a request's body must have arrived `body_read_timeout` after its
+//!   headers (else the request fails with 400 and the connection closes): a trickled body cannot
+//!   hold a connection either;
 //! - **keep-alive timeout**: a connection with no request in flight and no answer being sent
 //!   (an open SSE stream counts as one) is closed after `keep_alive_timeout`;
 //! - **`max_connections`**: a connection beyond it is answered `503` with `Retry-After` and
@@ -17,11 +20,15 @@ use super::router::{handle, Scope};
 use super::state::State;
 use crate::jsonrpc::{self, codes, ErrorObject};
 use crate::transport::listen::Connections;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -67,11 +74,14 @@ pub(super) async fn connection(
         tracing::info!(target: "oxmcp.transport.http", "below max_connections again: accepting new connections");
     }
     let (header_timeout, keep_alive_timeout) = (state.options.header_read_timeout, state.options.keep_alive_timeout);
+    let body_timeout = state.options.body_read_timeout;
     let activity = Arc::new(Activity::new());
     let watched = activity.clone();
-    let service = hyper::service::service_fn(move |req| {
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let state = state.clone();
         let busy = Busy::start(watched.clone());
+        let req =
+            req.map(|body| Timed { body, deadline: Box::pin(tokio::time::sleep(body_timeout)), limit: body_timeout });
         async move { Ok::<_, Infallible>(hold(handle(&state, req, Scope::Listener).await, busy)) }
     });
     let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
@@ -94,7 +104,7 @@ pub(super) async fn connection(
 /// closing does not reset the connection before the client reads the answer), answers 503 with
 /// `Retry-After`, closes. At most `within` in all.
 async fn refuse(stream: TcpStream, within: Duration) {
-    let service = hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+    let service = hyper::service::service_fn(|req: hyper::Request<Incoming>| async move {
         let _ = http_body_util::Limited::new(req.into_body(), 64 * 1024).collect().await;
         let err = ErrorObject::new(
             codes::LIMIT_REACHED,
@@ -208,6 +218,52 @@ impl Drop for Busy {
         if a.busy.fetch_sub(1, Ordering::SeqCst) == 1 {
             a.changed.notify_one();
         }
+    }
+}
+
+/// A request body that fails once `limit` has passed since its headers arrived.
+struct Timed {
+    body: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    limit: Duration,
+}
+
+/// Why a [`Timed`] body could not be read.
+#[derive(Debug)]
+enum BodyReadError {
+    Failed(hyper::Error),
+    TimedOut(Duration),
+}
+
+impl std::fmt::Display for BodyReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyReadError::Failed(e) => e.fmt(f),
+            BodyReadError::TimedOut(t) => write!(f, "the body did not arrive within {t:?} (body_read_timeout)"),
+        }
+    }
+}
+
+impl Body for Timed {
+    type Data = Bytes;
+    type Error = BodyReadError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BodyReadError>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.body).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(BodyReadError::Failed)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(BodyReadError::TimedOut(self.limit)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }
 

@@ -26,6 +26,9 @@ pub struct HttpOptions {
     /// Own listener only: how long a client may take to send a request's headers, counted from
     /// the connection's start or its first byte after an answer (slowloris). Default 10 s.
     pub header_read_timeout: Duration,
+    /// Own listener only: how long a request's body may take to arrive after its headers (else
+    /// 400 and the connection closes). Default 30 s.
+    pub body_read_timeout: Duration,
     /// Own listener only: a connection with no request in flight and no answer being sent is
     /// closed after this long. Default 60 s.
     pub keep_alive_timeout: Duration,
@@ -52,6 +55,7 @@ impl Default for HttpOptions {
             sse_path: Some("/sse".into()),
             sse_messages_path: "/messages".into(),
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
             keep_alive_timeout: Duration::from_secs(60),
             max_connections: 1024,
             max_sessions_per_principal: 100,

@@ -354,3 +354,23 @@ async fn a_session_whose_client_left_mid_call_ends_and_its_endless_call_is_cance
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_mounted_endpoint_applies_the_session_caps_too() {
+    use http_body_util::Full;
+    let app =
+        oxmcp_core::transport::MountedApp::new(setup().0, HttpOptions { max_sessions: 1, ..HttpOptions::default() });
+    let init = || {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t"}}});
+        hyper::Request::post("/mcp")
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(Full::new(bytes::Bytes::from(body.to_string())))
+            .unwrap()
+    };
+    assert_eq!(app.handle(init()).await.status(), 200);
+    let refused = app.handle(init()).await;
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+}

@@ -104,7 +104,9 @@ def test_idle_and_slowloris_connections_are_closed(announced_server: Any) -> Non
 def test_max_connections_answers_503_with_retry_after_then_recovers(announced_server: Any) -> None:
     _, port = start(announced_server, {"max_connections": 5})
     held = [connect(port) for _ in range(5)]
-    time.sleep(0.2)
+    for s in held:  # each served once (so all five are counted before the sixth arrives)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
     status, headers, body = post_mcp("127.0.0.1", port, INIT, timeout=5)
     assert status == 503
     assert headers["retry-after"] == "1"

@@ -303,16 +303,18 @@ impl SessionTable {
     }
 }
 
-/// Ends swept sessions (outside the table's lock): their calls are cancelled.
+/// Ends swept sessions (outside the table's lock): their calls are cancelled. One log line per
+/// sweep, however many sessions it ends.
 fn end(sessions: &[Arc<LegacySession>]) {
+    let calls: usize = sessions.iter().map(|s| s.session.inflight()).sum();
+    if calls > 0 {
+        tracing::info!(
+            target: "oxmcp.transport.http",
+            "ended {} session(s) whose client is gone, cancelling {calls} call(s) in flight",
+            sessions.len()
+        );
+    }
     for s in sessions {
-        if s.session.inflight() > 0 {
-            tracing::info!(
-                target: "oxmcp.transport.http",
-                "ended a session whose client is gone, cancelling {} call(s) in flight",
-                s.session.inflight()
-            );
-        }
         s.session.cancel_all();
     }
 }

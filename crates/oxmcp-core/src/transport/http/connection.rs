@@ -80,8 +80,8 @@ pub(super) async fn connection(
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let state = state.clone();
         let busy = Busy::start(watched.clone());
-        let req =
-            req.map(|body| Timed { body, deadline: Box::pin(tokio::time::sleep(body_timeout)), limit: body_timeout });
+        let started = tokio::time::Instant::now();
+        let req = req.map(|body| Timed { body, started, deadline: None, limit: body_timeout });
         async move { Ok::<_, Infallible>(hold(handle(&state, req, Scope::Listener).await, busy)) }
     });
     let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
@@ -224,7 +224,9 @@ impl Drop for Busy {
 /// A request body that fails once `limit` has passed since its headers arrived.
 struct Timed {
     body: Incoming,
-    deadline: Pin<Box<tokio::time::Sleep>>,
+    started: tokio::time::Instant,
+    /// Made when the body first keeps us waiting (most bodies never do).
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
     limit: Duration,
 }
 
@@ -252,7 +254,9 @@ impl Body for Timed {
         if let Poll::Ready(frame) = Pin::new(&mut self.body).poll_frame(cx) {
             return Poll::Ready(frame.map(|f| f.map_err(BodyReadError::Failed)));
         }
-        match self.deadline.as_mut().poll(cx) {
+        let at = self.started + self.limit;
+        let deadline = self.deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        match deadline.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(Some(Err(BodyReadError::TimedOut(self.limit)))),
             Poll::Pending => Poll::Pending,
         }

@@ -70,11 +70,12 @@ pub async fn serve_listener(
 }
 
 /// `max_connections` means little if the process runs out of file descriptors first: then
-/// accepting backs off instead of answering 503. Said once, at start.
+/// accepting backs off instead of answering 503. Said once, at start, at info level (common
+/// default limits, 256 or 1024, would otherwise make every start warn; running out is a warning).
 fn warn_if_descriptors_run_out_first(max_connections: usize) {
     if let Some(limit) = listen::descriptor_limit() {
         if (max_connections as u64).saturating_add(64) > limit {
-            tracing::warn!(
+            tracing::info!(
                 target: "oxmcp.transport.http",
                 "max_connections is {max_connections} but this process may open only {limit} files \
                  (ulimit -n): raise the limit or lower max_connections"

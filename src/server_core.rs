@@ -143,7 +143,8 @@ impl ServerCore {
     #[pyo3(signature = (name, version, *, instructions=None, title=None, description=None, website_url=None,
                         icons_json=None, page_size=None, max_message_bytes=None, cache_ttl_ms=0,
                         cache_scope="public", sync_workers=40, request_state_keys=None, request_state_ttl_s=600.0,
-                        task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5))]
+                        task_ttl_s=60.0, max_tasks=10_000, task_poll_interval_s=0.5,
+                        max_tasks_per_owner=oxmcp_core::server::tasks::DEFAULT_MAX_TASKS_PER_OWNER))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         name: String,
@@ -163,6 +164,7 @@ impl ServerCore {
         task_ttl_s: f64,
         max_tasks: usize,
         task_poll_interval_s: f64,
+        max_tasks_per_owner: usize,
     ) -> PyResult<Self> {
         let mut config = ServerConfig::new(name, version);
         config.instructions = instructions;
@@ -190,7 +192,7 @@ impl ServerCore {
         positive_seconds("task_poll_interval_s", task_poll_interval_s)?;
         config.tasks.ttl = std::time::Duration::from_secs_f64(task_ttl_s).max(std::time::Duration::from_millis(1));
         config.tasks.poll_interval = Some(std::time::Duration::from_secs_f64(task_poll_interval_s));
-        config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks));
+        config.tasks.store = Arc::new(MemoryTaskStore::new(max_tasks).with_owner_quota(max_tasks_per_owner));
         let queue = Queue::new().map_err(|e| PyOSError::new_err(e.to_string()))?;
         let sync_pool = SyncPool::new(sync_workers, queue.clone());
         let handler = Arc::new(PyHandler { entries: RwLock::new(Entries::default()), queue, sync_pool });
@@ -337,7 +339,9 @@ impl ServerCore {
     /// awaiting serves Streamable HTTP on `path` until cancelled (and the legacy HTTP+SSE
     /// transport on `/sse` + `/messages` unless `legacy_sse` is false).
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
-                        session_idle_timeout_s=1800.0, max_sessions=10_000, legacy_sse=true))]
+                        session_idle_timeout_s=1800.0, max_sessions=10_000, header_read_timeout_s=10.0,
+                        keep_alive_timeout_s=60.0, max_connections=1024, max_sessions_per_principal=100,
+                        uninitialized_session_timeout_s=10.0, body_read_timeout_s=30.0, legacy_sse=true))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -350,9 +354,24 @@ impl ServerCore {
         cors: bool,
         session_idle_timeout_s: f64,
         max_sessions: usize,
+        header_read_timeout_s: f64,
+        keep_alive_timeout_s: f64,
+        max_connections: usize,
+        max_sessions_per_principal: usize,
+        uninitialized_session_timeout_s: f64,
+        body_read_timeout_s: f64,
         legacy_sse: bool,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
+        positive_seconds("header_read_timeout_s", header_read_timeout_s)?;
+        positive_seconds("keep_alive_timeout_s", keep_alive_timeout_s)?;
+        positive_seconds("uninitialized_session_timeout_s", uninitialized_session_timeout_s)?;
+        positive_seconds("body_read_timeout_s", body_read_timeout_s)?;
+        if max_connections == 0 || max_sessions == 0 || max_sessions_per_principal == 0 {
+            return Err(PyValueError::new_err(
+                "max_connections, max_sessions and max_sessions_per_principal must be >= 1",
+            ));
+        }
         let (listener, local) = bind_listener(host, port, path)?;
         let defaults = HttpOptions::default();
         let options = HttpOptions {
@@ -363,6 +382,12 @@ impl ServerCore {
             cors,
             session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
             max_sessions,
+            header_read_timeout: std::time::Duration::from_secs_f64(header_read_timeout_s),
+            keep_alive_timeout: std::time::Duration::from_secs_f64(keep_alive_timeout_s),
+            max_connections,
+            max_sessions_per_principal,
+            uninitialized_session_timeout: std::time::Duration::from_secs_f64(uninitialized_session_timeout_s),
+            body_read_timeout: std::time::Duration::from_secs_f64(body_read_timeout_s),
             ..defaults
         };
         let server = self.server.clone();

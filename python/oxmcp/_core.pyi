@@ -133,6 +133,7 @@ class ServerCore:
         task_ttl_s: float = 60.0,
         max_tasks: int = 10_000,
         task_poll_interval_s: float = 0.5,
+        max_tasks_per_owner: int = 100,
     ) -> None: ...
     @property
     def name(self) -> str: ...
@@ -169,6 +170,12 @@ class ServerCore:
         session_idle_timeout_s: float = 1800.0,
         max_sessions: int = 10000,
         legacy_sse: bool = True,
+        header_read_timeout_s: float = 10.0,
+        keep_alive_timeout_s: float = 60.0,
+        max_connections: int = 1024,
+        max_sessions_per_principal: int = 100,
+        uninitialized_session_timeout_s: float = 10.0,
+        body_read_timeout_s: float = 30.0,
     ) -> tuple[Awaitable[None], str]: ...
     def serve_websocket(
         self,

@@ -21,6 +21,8 @@ pub mod codes {
     pub const HEADER_MISMATCH: i64 = -32020;
     pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i64 = -32021;
     pub const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
+    /// A bound of the server was reached (too many tasks, sessions): not a fault; retry later.
+    pub const LIMIT_REACHED: i64 = -32030;
 }
 
 /// A request id: JSON-RPC allows strings and integers (MCP forbids null).

@@ -426,10 +426,10 @@ async fn store_is_bounded_and_tasks_expire() {
         &stateless(&client, "tools/call", json!({ "name": "work", "arguments": { "ms": 100 } }), true).await.unwrap(),
     );
     assert_eq!(get(&client, &first).await["ttlMs"], 80);
-    // Full of running tasks: refused (and nothing runs).
+    // Full of running tasks: refused with a limit error that says so (and nothing runs).
     let e =
         stateless(&client, "tools/call", json!({ "name": "work", "arguments": { "ms": 1 } }), true).await.unwrap_err();
-    assert_eq!(e.code, -32603);
+    assert_eq!((e.code, e.data.unwrap()["limit"].clone()), (-32030, json!("tasks")), "{}", e.message);
     // Running tasks never expire; ended ones do, ttl after their end.
     tokio::time::sleep(Duration::from_millis(60)).await;
     assert_eq!(get(&client, &first).await["status"], "working");

@@ -51,6 +51,9 @@ class McpServer:
             change (default 60; a running task is never dropped).
         max_tasks: Bound on the tasks kept in memory; when full, the oldest ended tasks make room,
             and a new task is refused while all are unfinished.
+        max_tasks_per_owner: Bound on the tasks of one owner (a caller's credentials, or a session;
+            default 100), so one caller cannot fill the store. At either bound a new task is
+            refused with JSON-RPC error -32030 whose message says which bound was hit.
         on_duplicate: Registering a tool, resource, template or prompt under a name (or URI) already
             registered raises ValueError (``"error"``, default), logs a warning on the ``oxmcp``
             logger and replaces it (``"warn"``), or replaces it silently (``"replace"``).
@@ -81,6 +84,7 @@ class McpServer:
         request_state_ttl: float = 600.0,
         task_ttl: float = 60.0,
         max_tasks: int = 10_000,
+        max_tasks_per_owner: int = 100,
         on_duplicate: DuplicatePolicy = "error",
         tool_timeout: float | None = None,
     ) -> None:
@@ -106,6 +110,7 @@ class McpServer:
             request_state_ttl_s=float(request_state_ttl),
             task_ttl_s=float(task_ttl),
             max_tasks=max_tasks,
+            max_tasks_per_owner=max_tasks_per_owner,
         )
         self._registry.bind(self._runtime.core, self)
         self.max_message_bytes = max_message_bytes or 4 * 1024 * 1024
@@ -446,6 +451,12 @@ class McpServer:
         cors: bool = False,
         session_idle_timeout: float = 1800.0,
         max_sessions: int = 10_000,
+        max_sessions_per_principal: int = 100,
+        uninitialized_session_timeout: float = 10.0,
+        header_read_timeout: float = 10.0,
+        body_read_timeout: float = 30.0,
+        keep_alive_timeout: float = 60.0,
+        max_connections: int = 1024,
         announce: bool = True,
         legacy_sse: bool = True,
     ) -> None:
@@ -462,8 +473,17 @@ class McpServer:
             allowed_origins: Browser origins to accept (``"*"`` for any); loopback origins are
                 accepted on loopback. Any other ``Origin`` gets 403 (DNS-rebinding protection).
             cors: Answer CORS preflights and expose ``Mcp-Session-Id`` to allowed origins.
-            session_idle_timeout: Seconds after which an idle handshake-era session ends.
-            max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
+            session_idle_timeout: Seconds a handshake-era session lives after its client is gone (no
+                request, no answer or GET stream open); calls still in flight are then cancelled.
+            max_sessions: Bound on open sessions; beyond it ``initialize`` gets 503 + ``Retry-After``
+                (no live session is evicted).
+            max_sessions_per_principal: Sessions one authenticated caller may hold (429 beyond);
+                anonymous callers are bounded by ``max_sessions`` only.
+            uninitialized_session_timeout: Seconds a session may go unused after ``initialize``.
+            header_read_timeout: Seconds a client has to send a request's headers (slowloris).
+            body_read_timeout: Seconds a request's body may take after its headers (else 400).
+            keep_alive_timeout: Seconds an idle connection (nothing in flight) stays open.
+            max_connections: Open connections beyond this get 503 + ``Retry-After`` and are closed.
             announce: Print the URL to stderr once listening.
             legacy_sse: Also serve the 2024-11-05 HTTP+SSE transport (``GET /sse`` + ``/messages``);
                 False answers those paths 404.
@@ -484,6 +504,12 @@ class McpServer:
             cors=cors,
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
+            max_sessions_per_principal=max_sessions_per_principal,
+            uninitialized_session_timeout_s=float(uninitialized_session_timeout),
+            header_read_timeout_s=float(header_read_timeout),
+            body_read_timeout_s=float(body_read_timeout),
+            keep_alive_timeout_s=float(keep_alive_timeout),
+            max_connections=max_connections,
             legacy_sse=legacy_sse,
         )
 

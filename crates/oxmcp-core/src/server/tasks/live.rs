@@ -3,17 +3,34 @@
 //! that move a task through its life (create, settle, cancel, provide input, run).
 
 use super::record::{lock, new_task_id, now_ms, TaskOutcome, TaskRecord, TaskStatus};
-use super::store::{TaskConfig, TaskStore};
-use crate::jsonrpc::ErrorObject;
+use super::store::{TaskConfig, TaskStore, TaskStoreError};
+use crate::jsonrpc::{codes, ErrorObject};
 use crate::protocol::ProtocolVersion;
 use crate::server::catalog::ToolSpec;
 use crate::server::changes::Change;
 use crate::server::handler::{Cancellation, HandlerError, Reply, RequestContext, ToolCall, ToolOutput};
 use crate::server::request_state::Carried;
 use crate::server::Server;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+/// The answer to a task the store would not take: at a bound, -32030 (`LIMIT_REACHED`) with a
+/// message saying which (`data.limit`: `"tasksPerOwner"` or `"tasks"`); a failing backend is an
+/// internal error.
+fn refused(owner: &str, e: TaskStoreError) -> ErrorObject {
+    let limit = match &e {
+        TaskStoreError::OwnerQuota(_) => "tasksPerOwner",
+        TaskStoreError::Full => "tasks",
+        TaskStoreError::Other(_) => {
+            tracing::warn!(target: "oxmcp.tasks", "could not create a task: {e}");
+            return ErrorObject::internal(e.to_string());
+        }
+    };
+    // Expected under load, and a caller can repeat it at will: debug, not warn.
+    tracing::debug!(target: "oxmcp.tasks", "refused a task of {owner}: {e}");
+    ErrorObject::new(codes::LIMIT_REACHED, format!("Too many tasks: {e}")).with_data(json!({ "limit": limit }))
+}
 
 /// Told about every status change of one task (the 2025-11-25 session that owns it).
 pub type StatusListener = Arc<dyn Fn(&TaskRecord) + Send + Sync>;
@@ -88,10 +105,7 @@ impl Tasks {
             arguments: new.arguments,
             meta: new.meta,
         };
-        self.config.store.create(record.clone()).map_err(|e| {
-            tracing::warn!(target: "oxmcp.tasks", "could not create a task: {e}");
-            ErrorObject::internal(e.to_string())
-        })?;
+        self.config.store.create(record.clone()).map_err(|e| refused(&record.owner, e))?;
         Ok(record)
     }
 

@@ -25,7 +25,8 @@
 //! The parts, by job (none of `record`, `store`, `link` imports the handler or the catalog; only
 //! `live` runs tools, so it alone depends on them):
 //! - [`record`]: a task as stored, its status machine and wire shape; `TaskSupport`; ids and clocks.
-//! - [`store`]: the [`TaskStore`] trait, [`MemoryTaskStore`], [`TaskConfig`].
+//! - [`store`]: the [`TaskStore`] trait, [`MemoryTaskStore`] (bounded in total and per owner: a
+//!   refusal is -32030 `LIMIT_REACHED`, never an internal error), [`TaskConfig`].
 //! - [`link`]: [`TaskLink`], a call tied to its (future) task.
 //! - [`live`]: [`Tasks`], the tasks running in this process.
 
@@ -40,4 +41,4 @@ pub use record::{
     declares_extension, iso8601, missing_extension, new_task_id, now_ms, TaskOutcome, TaskRecord, TaskStatus,
     TaskSupport, EXTENSION_ID, RELATED_TASK,
 };
-pub use store::{MemoryTaskStore, TaskConfig, TaskStore, TaskStoreError};
+pub use store::{MemoryTaskStore, TaskConfig, TaskStore, TaskStoreError, DEFAULT_MAX_TASKS_PER_OWNER};

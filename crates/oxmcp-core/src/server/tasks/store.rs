@@ -6,11 +6,16 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Default bound on the tasks of one owner (`MemoryTaskStore::with_owner_quota`).
+pub const DEFAULT_MAX_TASKS_PER_OWNER: usize = 100;
+
 /// Why a store refused a task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskStoreError {
     /// No room: too many tasks that may not be dropped yet.
     Full,
+    /// The owner already holds its quota of tasks, none of which may be dropped yet.
+    OwnerQuota(usize),
     /// The backend failed.
     Other(String),
 }
@@ -19,6 +24,11 @@ impl std::fmt::Display for TaskStoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TaskStoreError::Full => f.write_str("the server has too many tasks in progress; try again later"),
+            TaskStoreError::OwnerQuota(n) => write!(
+                f,
+                "you have {n} unfinished tasks, the most this server keeps per caller; \
+                 wait for one to end or cancel one, then try again"
+            ),
             TaskStoreError::Other(m) => f.write_str(m),
         }
     }
@@ -61,11 +71,14 @@ impl std::fmt::Debug for dyn TaskStore {
     }
 }
 
-/// The default store: in memory, bounded. When full, the oldest ended tasks make room; a store
-/// full of unfinished tasks refuses new ones.
+/// The default store: in memory, bounded in total (`max_tasks`) and per owner (`max_per_owner`,
+/// so one caller cannot fill the store for everyone). At either bound the oldest ended task (of
+/// the store, or of that owner) makes room; when every task in the way is unfinished, the new
+/// one is refused (`Full`, `OwnerQuota`) and the caller is told so.
 pub struct MemoryTaskStore {
     inner: Mutex<MemoryTasks>,
     max_tasks: usize,
+    max_per_owner: usize,
 }
 
 #[derive(Default)]
@@ -73,19 +86,50 @@ struct MemoryTasks {
     by_id: HashMap<String, TaskRecord>,
     /// Ids in creation order (for `list` and eviction).
     order: VecDeque<String>,
+    /// How many tasks each owner holds (owners with none are absent).
+    per_owner: HashMap<String, usize>,
     next_sweep_ms: u64,
 }
 
 impl MemoryTasks {
     fn sweep(&mut self, now: u64) -> usize {
-        let before = self.by_id.len();
-        self.by_id.retain(|_, t| t.expires_at_ms().is_none_or(|e| e > now));
-        if self.by_id.len() != before {
+        let expired: Vec<String> =
+            self.by_id.values().filter(|t| t.expires_at_ms().is_some_and(|e| e <= now)).map(|t| t.id.clone()).collect();
+        for id in &expired {
+            self.forget(id);
+        }
+        if !expired.is_empty() {
             let by_id = &self.by_id;
             self.order.retain(|id| by_id.contains_key(id));
         }
         self.next_sweep_ms = now + 1000;
-        before - self.by_id.len()
+        expired.len()
+    }
+
+    /// Removes a task from the map and its owner's count (not from `order`: callers do).
+    fn forget(&mut self, id: &str) -> Option<TaskRecord> {
+        let task = self.by_id.remove(id)?;
+        if let Some(n) = self.per_owner.get_mut(&task.owner) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_owner.remove(&task.owner);
+            }
+        }
+        Some(task)
+    }
+
+    /// Drops the oldest ended task (of `owner`, or of anyone): true if one made room.
+    fn make_room(&mut self, owner: Option<&str>) -> bool {
+        let by_id = &self.by_id;
+        let victim = self
+            .order
+            .iter()
+            .position(|id| by_id.get(id).is_some_and(|t| t.is_terminal() && owner.is_none_or(|o| t.owner == o)));
+        let Some(i) = victim else { return false };
+        if let Some(id) = self.order.remove(i) {
+            self.forget(&id);
+        }
+        true
     }
 
     fn live(&mut self, owner: &str, task_id: &str, now: u64) -> Option<&mut TaskRecord> {
@@ -97,7 +141,7 @@ impl MemoryTasks {
             t.expires_at_ms().is_some_and(|e| e <= now)
         };
         if expired {
-            self.by_id.remove(task_id);
+            self.forget(task_id);
             self.order.retain(|id| id != task_id);
             return None;
         }
@@ -106,9 +150,20 @@ impl MemoryTasks {
 }
 
 impl MemoryTaskStore {
-    /// A store holding at most `max_tasks` tasks (at least 1).
+    /// A store holding at most `max_tasks` tasks (at least 1), and at most
+    /// [`DEFAULT_MAX_TASKS_PER_OWNER`] of one owner.
     pub fn new(max_tasks: usize) -> Self {
-        MemoryTaskStore { inner: Mutex::default(), max_tasks: max_tasks.max(1) }
+        MemoryTaskStore {
+            inner: Mutex::default(),
+            max_tasks: max_tasks.max(1),
+            max_per_owner: DEFAULT_MAX_TASKS_PER_OWNER,
+        }
+    }
+
+    /// The same store holding at most `max_per_owner` tasks (at least 1) of any one owner.
+    pub fn with_owner_quota(mut self, max_per_owner: usize) -> Self {
+        self.max_per_owner = max_per_owner.max(1);
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -130,17 +185,19 @@ impl TaskStore for MemoryTaskStore {
     fn create(&self, task: TaskRecord) -> Result<(), TaskStoreError> {
         let now = now_ms();
         let mut inner = lock(&self.inner);
-        if now >= inner.next_sweep_ms || inner.by_id.len() >= self.max_tasks {
+        let held = |inner: &MemoryTasks| inner.per_owner.get(&task.owner).copied().unwrap_or(0);
+        if now >= inner.next_sweep_ms || inner.by_id.len() >= self.max_tasks || held(&inner) >= self.max_per_owner {
             inner.sweep(now);
         }
-        if inner.by_id.len() >= self.max_tasks {
-            // Make room: the oldest task that has ended.
-            let victim = inner.order.iter().position(|id| inner.by_id.get(id).is_some_and(TaskRecord::is_terminal));
-            let Some(i) = victim else { return Err(TaskStoreError::Full) };
-            if let Some(id) = inner.order.remove(i) {
-                inner.by_id.remove(&id);
-            }
+        // The owner's quota first: a caller at its quota makes room among its own tasks only,
+        // so it never pushes out another caller's results.
+        if held(&inner) >= self.max_per_owner && !inner.make_room(Some(&task.owner)) {
+            return Err(TaskStoreError::OwnerQuota(self.max_per_owner));
         }
+        if inner.by_id.len() >= self.max_tasks && !inner.make_room(None) {
+            return Err(TaskStoreError::Full);
+        }
+        *inner.per_owner.entry(task.owner.clone()).or_default() += 1;
         inner.order.push_back(task.id.clone());
         inner.by_id.insert(task.id.clone(), task);
         Ok(())
@@ -240,5 +297,31 @@ mod tests {
         // An ended task makes room.
         store.create(record("alice", TaskStatus::Working, now, 5_000)).unwrap();
         assert!(store.get("alice", &b.id).is_none());
+    }
+
+    #[test]
+    fn owner_quota_makes_room_among_its_own_tasks_only() {
+        let store = MemoryTaskStore::new(10).with_owner_quota(2);
+        let now = now_ms();
+        let done = record("alice", TaskStatus::Completed, now, 60_000);
+        let bobs = record("bob", TaskStatus::Completed, now, 60_000);
+        store.create(bobs.clone()).unwrap();
+        store.create(done.clone()).unwrap();
+        store.create(record("alice", TaskStatus::Working, now, 60_000)).unwrap();
+        // At her quota, Alice's own ended task makes room; Bob's is untouched.
+        store.create(record("alice", TaskStatus::Working, now, 60_000)).unwrap();
+        assert!(store.get("alice", &done.id).is_none());
+        assert!(store.get("bob", &bobs.id).is_some());
+        // Both unfinished: refused, saying so.
+        let refused = store.create(record("alice", TaskStatus::Working, now, 60_000));
+        assert_eq!(refused, Err(TaskStoreError::OwnerQuota(2)));
+        assert!(refused.unwrap_err().to_string().contains("2 unfinished tasks"));
+        store.create(record("bob", TaskStatus::Working, now, 60_000)).unwrap();
+        // Expiry gives the count back.
+        let old = record("carol", TaskStatus::Completed, now - 10_000, 5_000);
+        store.create(old).unwrap();
+        store.create(record("carol", TaskStatus::Working, now, 60_000)).unwrap();
+        store.create(record("carol", TaskStatus::Working, now, 60_000)).unwrap();
+        assert_eq!(store.list("carol").len(), 2);
     }
 }

@@ -33,7 +33,8 @@ pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principa
         let key = format!("{}/{stream}", entry.id);
         if state.events.read_after(&key, after).is_some() {
             let body = replay_body(state.events.clone(), key, stream.to_string(), after, false);
-            return with_session_id(sse_response(body), &entry.id);
+            // The client waits on the rest of a call: its session lives meanwhile.
+            return with_session_id(entry.attach().hold(sse_response(body)), &entry.id);
         }
     }
     let (tx, rx) = mpsc::unbounded_channel::<Bytes>();

@@ -21,10 +21,12 @@
 //! `incoming`, `request_body`, `body`.
 
 pub mod body;
+mod connection;
 pub mod events;
 mod exchange;
 mod get;
 mod headers;
+mod held;
 mod incoming;
 mod legacy_sse;
 mod options;
@@ -46,4 +48,4 @@ pub use options::HttpOptions;
 pub use request_body::RequestBody;
 pub use security::AccessPolicy;
 pub use serve::{serve_http, serve_listener, serve_std_listener, MountedApp};
-pub use sessions::SessionTable;
+pub use sessions::{SessionRefused, SessionTable};

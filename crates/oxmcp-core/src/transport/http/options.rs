@@ -12,13 +12,34 @@ pub struct HttpOptions {
     /// Allowed browser `Origin`s (`*` for any); loopback origins are allowed on loopback.
     pub allowed_origins: Vec<String>,
     pub cors: bool,
+    /// A session ends this long after its client is gone (no request, no answer or GET stream
+    /// open); calls still in flight are then cancelled.
     pub session_idle_timeout: Duration,
+    /// Open handshake-era sessions; a new `initialize` beyond gets 503 with `Retry-After` (no
+    /// live session is evicted).
     pub max_sessions: usize,
     /// SSE keep-alive comment interval on long streams.
     pub keepalive: Duration,
     /// The 2024-11-05 HTTP+SSE transport's stream and message paths (`None`: not served).
     pub sse_path: Option<String>,
     pub sse_messages_path: String,
+    /// Own listener only: how long a client may take to send a request's headers, counted from
+    /// the connection's start or its first byte after an answer (slowloris). Default 10 s.
+    pub header_read_timeout: Duration,
+    /// Own listener only: how long a request's body may take to arrive after its headers (else
+    /// 400 and the connection closes). Default 30 s.
+    pub body_read_timeout: Duration,
+    /// Own listener only: a connection with no request in flight and no answer being sent is
+    /// closed after this long. Default 60 s.
+    pub keep_alive_timeout: Duration,
+    /// Own listener only: open connections beyond this get `503` with `Retry-After` and are
+    /// closed. Default 1024.
+    pub max_connections: usize,
+    /// Handshake-era sessions one authenticated principal may hold (429 with `Retry-After`
+    /// beyond). Anonymous callers are bounded by `max_sessions` only. Default 100.
+    pub max_sessions_per_principal: usize,
+    /// A session nothing names after its `initialize` ends after this long. Default 10 s.
+    pub uninitialized_session_timeout: Duration,
 }
 
 impl Default for HttpOptions {
@@ -33,6 +54,12 @@ impl Default for HttpOptions {
             keepalive: Duration::from_secs(15),
             sse_path: Some("/sse".into()),
             sse_messages_path: "/messages".into(),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            keep_alive_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            max_sessions_per_principal: 100,
+            uninitialized_session_timeout: Duration::from_secs(10),
         }
     }
 }

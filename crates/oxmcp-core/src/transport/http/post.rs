@@ -101,16 +101,22 @@ async fn handshake(
                 return error_response(StatusCode::BAD_REQUEST, err);
             }
         }
-        return exchange(state, &entry.session, incoming, headers, principal, Some(&entry.id)).await;
+        let attached = entry.attach(); // the client waits on this answer: its session lives
+        let response = exchange(state, &entry.session, incoming, headers, principal, Some(&entry.id)).await;
+        return attached.hold(response);
     }
     if is_initialize(&incoming) {
-        let entry = state.sessions.create(&state.server, principal.clone());
+        let entry = match state.sessions.create(&state.server, principal.clone()) {
+            Ok(entry) => entry,
+            Err(why) => return why.response(request_id(&incoming), state.sessions.retry_after()),
+        };
+        let attached = entry.attach();
         let mut response = exchange(state, &entry.session, incoming, headers, principal, Some(&entry.id)).await;
         if response.status() != StatusCode::OK || entry.session.negotiated_version().is_none() {
             state.sessions.remove(&entry.id); // rejected: don't keep a session nobody can use
             response.headers_mut().remove("mcp-session-id"); // ...nor name it
         }
-        return response;
+        return attached.hold(response);
     }
     let err = ErrorObject::invalid_request(
         "missing Mcp-Session-Id header: send initialize first, or use protocol revision 2026-07-28 \

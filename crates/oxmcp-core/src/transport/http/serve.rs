@@ -1,9 +1,11 @@
 //! Starting the HTTP transport: on a listener of its own ([`serve_http`] and friends: hyper
-//! connections, every path), or mounted in a host application ([`MountedApp`]: the host routes
-//! requests to the endpoint). Either way one [`State`] is shared by all requests, and idle
-//! sessions are swept while it lives.
+//! connections, every path, with the connection bounds of `connection.rs`), or mounted in a host
+//! application ([`MountedApp`]: the host routes requests to the endpoint and owns connections).
+//! Either way one [`State`] is shared by all requests, and sessions whose time is up are swept
+//! while it lives (the session caps apply to both).
 
 use super::body::BoxBody;
+use super::connection::{connection, Refusing, CLOSE_GRACE};
 use super::options::HttpOptions;
 use super::request_body::RequestBody;
 use super::router::{admit, handle, Caller, Scope};
@@ -13,16 +15,11 @@ use crate::server::{Principal, Server};
 use crate::transport::listen;
 use hyper::header::HeaderMap;
 use hyper::{Method, Request, Response};
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-
-/// How long an HTTP connection may take, once shutdown begins, to finish the answers it is
-/// sending (an open SSE stream never finishes: it is cut off then).
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Binds `addr` and serves until `shutdown`. `on_bound` learns the actual address (port 0 picks one).
 pub async fn serve_http(
@@ -61,30 +58,29 @@ pub async fn serve_listener(
     tracing::info!(target: "oxmcp.transport.http", "serving MCP on http://{local}{}", state.options.path);
     let sweeper = tokio::spawn(sweep_sessions(state.clone(), shutdown.clone()));
     let drain = CLOSE_GRACE + Duration::from_millis(500);
-    listen::serve(listener, shutdown, Default::default(), drain, |stream, shutdown| {
-        connection(state.clone(), stream, shutdown)
+    let connections: Arc<listen::Connections> = Default::default();
+    let refusing = Arc::new(Refusing::default());
+    warn_if_descriptors_run_out_first(state.options.max_connections);
+    listen::serve(listener, shutdown, connections.clone(), drain, |stream, shutdown| {
+        let (state, connections, refusing) = (state.clone(), connections.clone(), refusing.clone());
+        async move { connection(state, stream, shutdown, &connections, &refusing).await }
     })
     .await;
     sweeper.abort();
     Ok(())
 }
 
-/// One HTTP/1.1 connection (keep-alive: many requests), until the client closes it or shutdown
-/// (then what is being answered gets [`CLOSE_GRACE`] to finish).
-async fn connection(state: Arc<State>, stream: TcpStream, shutdown: CancellationToken) {
-    let service = hyper::service::service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(&state, req, Scope::Listener, Caller::Ask).await) }
-    });
-    let conn = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = shutdown.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(CLOSE_GRACE, conn).await;
+/// `max_connections` means little if the process runs out of file descriptors first: then
+/// accepting backs off instead of answering 503. Said once, at start, at info level (common
+/// default limits, 256 or 1024, would otherwise make every start warn; running out is a warning).
+fn warn_if_descriptors_run_out_first(max_connections: usize) {
+    if let Some(limit) = listen::descriptor_limit() {
+        if (max_connections as u64).saturating_add(64) > limit {
+            tracing::info!(
+                target: "oxmcp.transport.http",
+                "max_connections is {max_connections} but this process may open only {limit} files \
+                 (ulimit -n): raise the limit or lower max_connections"
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use super::security::AccessPolicy;
 use super::sessions::{mint_id, SessionTable, SseSessions};
 use crate::server::Server;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 pub(super) struct State {
@@ -25,7 +25,8 @@ pub(super) struct State {
 
 impl State {
     pub(super) fn new(server: Server, options: HttpOptions, policy: AccessPolicy) -> Self {
-        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
+        let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions)
+            .with_limits(options.max_sessions_per_principal, options.uninitialized_session_timeout);
         State {
             server,
             options,
@@ -45,9 +46,9 @@ impl State {
     }
 }
 
-/// Ends idle handshake-era sessions until `shutdown`.
+/// Ends handshake-era sessions whose time is up (idle, never named) until `shutdown`.
 pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToken) {
-    let every = (state.options.session_idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(30));
+    let every = state.sessions.sweep_every();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -55,7 +56,7 @@ pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToke
         }
         let n = state.sessions.sweep();
         if n > 0 {
-            tracing::debug!(target: "oxmcp.transport.http", "ended {n} idle session(s)");
+            tracing::debug!(target: "oxmcp.transport.http", "ended {n} session(s) whose time was up");
         }
     }
 }

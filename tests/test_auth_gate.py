@@ -359,7 +359,10 @@ async def test_the_asgi_mount_passes_the_gate() -> None:
 
         async def receive() -> dict[str, Any]:
             body_read.append(True)
-            return inbox.pop(0) if inbox else {"type": "http.disconnect"}
+            if inbox:
+                return inbox.pop(0)
+            await asyncio.Event().wait()  # like a real host: no disconnect while the client waits
+            raise AssertionError("unreachable")
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)

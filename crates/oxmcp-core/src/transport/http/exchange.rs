@@ -66,7 +66,7 @@ pub(super) async fn exchange(
     modern: bool,
     session_id: Option<&str>,
 ) -> Response<BoxBody> {
-    let answers = expects_answer(&incoming);
+    let answers = expects_answer(&incoming, session.negotiated_version().is_some_and(ProtocolVersion::allows_batches));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)) };
     session.handle_incoming(incoming, &inbound);

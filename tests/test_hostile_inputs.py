@@ -26,6 +26,8 @@ TRAVERSALS = [
     "tree:///a/%2E%2E/%2E%2E/etc/passwd",
     "tree:///a%2F..%2F..%2Fetc",
     "tree:///a/b%00.txt",
+    "paths://x/../etc/passwd",
+    "paths://x/a%2F%2E%2E%2Fb",
 ]
 
 
@@ -42,6 +44,11 @@ def make_server() -> tuple[McpServer, list[str]]:
     def tree(path: str) -> str:
         seen.append(path)
         return f"tree {path}"
+
+    @server.resource("paths://x{/path}")
+    def paths(path: str) -> str:
+        seen.append(path)
+        return f"paths {path}"
 
     @server.tool()
     def echo(text: str) -> str:
@@ -104,7 +111,9 @@ async def test_resource_functions_never_see_a_traversal(in_process_server: Any) 
         assert answer["result"]["contents"][0]["text"] == "file café.txt", answer
         status, answer = modern.stateless("resources/read", {"uri": "tree:///a/b.txt"}, "tree:///a/b.txt")
         assert status == 200 and answer["result"]["contents"][0]["text"] == "tree a/b.txt", answer
-        assert seen == ["café.txt", "a/b.txt"]
+        status, answer = legacy.post(request("resources/read", {"uri": "paths://x/a/b"}))
+        assert answer["result"]["contents"][0]["text"] == "paths a/b", answer
+        assert seen == ["café.txt", "a/b.txt", "a/b"]
 
     await asyncio.wait_for(asyncio.to_thread(talk), 30)
 

@@ -1,9 +1,10 @@
-//! Matching URIs against RFC 6570 templates: `{var}` (level 1, one path segment) and `{+var}`
-//! (reserved expansion, may span `/`). Enough for resource templates like `users://{user_id}/profile`.
+//! Matching URIs against RFC 6570 templates: `{var}` (level 1, one path segment), `{+var}`
+//! (reserved expansion, may span `/`) and `{/var}` (path expansion: a `/` and then a value that may
+//! span `/`). Enough for resource templates like `users://{user_id}/profile`.
 //!
 //! What a variable may hold is checked after percent-decoding, because that is what the resource
 //! function sees (and often joins to a path): a `{var}` value never contains `/`, and no value
-//! contains a `..` segment (split on `/` and `\`), NUL or another control character. A URI whose
+//! (`{+var}`, `{/var}`) contains a `..` segment (split on `/` and `\`), NUL or another control character. A URI whose
 //! value breaks the rule does not match the template, so `resources/read` answers it like any URI
 //! no template serves: resource not found (-32002 in the handshake era, -32602 from 2026-07-28 on,
 //! `ProtocolVersion::resource_not_found_code`). Not found rather than an error naming the variable:
@@ -14,7 +15,12 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
     Literal(String),
-    Var { name: String, reserved: bool },
+    /// `reserved`: the value may span `/` (`{+var}`, `{/var}`); `slash`: `{/var}`, a `/` before it.
+    Var {
+        name: String,
+        reserved: bool,
+        slash: bool,
+    },
 }
 
 /// A parsed URI template.
@@ -35,9 +41,10 @@ impl UriTemplate {
             }
             let close = rest[open..].find('}').ok_or_else(|| format!("unclosed '{{' in URI template {template:?}"))?;
             let inner = &rest[open + 1..open + close];
-            let (reserved, name) = match inner.strip_prefix('+') {
-                Some(n) => (true, n),
-                None => (false, inner),
+            let (reserved, slash, name) = match (inner.strip_prefix('+'), inner.strip_prefix('/')) {
+                (Some(n), _) => (true, false, n),
+                (_, Some(n)) => (true, true, n),
+                _ => (false, false, inner),
             };
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(format!("invalid variable {{{inner}}} in URI template {template:?}"));
@@ -48,7 +55,7 @@ impl UriTemplate {
             if parts.iter().any(|p| matches!(p, Part::Var { name: n, .. } if n == name)) {
                 return Err(format!("variable {{{name}}} appears twice in URI template {template:?}"));
             }
-            parts.push(Part::Var { name: name.to_string(), reserved });
+            parts.push(Part::Var { name: name.to_string(), reserved, slash });
             rest = &rest[open + close + 1..];
         }
         if !rest.is_empty() {
@@ -78,7 +85,10 @@ impl UriTemplate {
         while i < self.parts.len() {
             match &self.parts[i] {
                 Part::Literal(lit) => rest = rest.strip_prefix(lit.as_str())?,
-                Part::Var { name, reserved } => {
+                Part::Var { name, reserved, slash } => {
+                    if *slash {
+                        rest = rest.strip_prefix('/')?;
+                    }
                     // A variable runs up to the next literal (or to the end).
                     let end = match self.parts.get(i + 1) {
                         Some(Part::Literal(next)) => rest.find(next.as_str())?,
@@ -211,6 +221,12 @@ mod tests {
         }
 
         let reserved = UriTemplate::parse("files:///{+path}").unwrap();
+        let path = UriTemplate::parse("files://{/path}").unwrap();
+        assert_eq!(path.matches("files:///a/b%2Fc/d.txt").unwrap()["path"], "a/b/c/d.txt");
+        assert!(path.matches("files://a").is_none(), "{{/path}} starts with a slash");
+        for uri in ["files:///../etc", "files:///a/%2E%2E/b", "files:///a/..", "files:///a%00"] {
+            assert!(path.matches(uri).is_none(), "{uri} must not match {{/path}}");
+        }
         for uri in [
             "files:///../etc/passwd",
             "files:///a/../../etc",

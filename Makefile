@@ -12,7 +12,7 @@ RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml cra
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
 DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4" "fastapi>=0.110" "mypy==2.4.1"
 
-.PHONY: help run test test-rust test-python test-conformance bench bench-quick lint fmt build clean
+.PHONY: help run test test-rust test-python test-conformance bench bench-quick fuzz lint fmt build clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,22 @@ bench: build $(DRIVER) ## Compare oxmcp with the official Python SDK (prints rat
 
 bench-quick: build $(DRIVER) ## A short benchmark round (smoke test; writes no result files)
 	$(PY) bench/run.py --quick
+
+# cargo-fuzz targets in fuzz/ (framing, JSON-RPC, dispatch, URI templates, Mcp-Param headers), each
+# run for FUZZ_SECONDS from the seeds in fuzz/corpus/<target>/; needs the nightly toolchain. Not in `test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := framing jsonrpc dispatch uri_template param_headers
+CARGO_FUZZ := .tools/bin/cargo-fuzz
+$(CARGO_FUZZ):
+	cargo install cargo-fuzz --locked --root .tools
+
+fuzz: $(CARGO_FUZZ) ## Fuzz each target for FUZZ_SECONDS (default 60) on nightly; crashes land in fuzz/artifacts/
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$t ($(FUZZ_SECONDS) s)" >&2; \
+		mkdir -p fuzz/corpus-run/$$t; \
+		PATH=$(abspath .tools/bin):$$PATH cargo +nightly fuzz run --fuzz-dir fuzz $$t fuzz/corpus-run/$$t fuzz/corpus/$$t \
+			-- -max_total_time=$(FUZZ_SECONDS); \
+	done
 
 lint: $(DEPS_STAMP) ## rustfmt, clippy -D warnings, ruff
 	cargo fmt --all -- --check

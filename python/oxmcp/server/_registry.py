@@ -378,7 +378,7 @@ def _template_variables(uri: str) -> list[str]:
         end = rest.find("}", start)
         if end < 0:
             raise ValueError(f"unclosed '{{' in resource URI {uri!r}")
-        out.append(rest[start + 1 : end].lstrip("+"))
+        out.append(rest[start + 1 : end].lstrip("+/"))
         rest = rest[end + 1 :]
     return out
 

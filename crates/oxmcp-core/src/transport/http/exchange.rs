@@ -68,7 +68,7 @@ pub(super) async fn exchange(
     session_id: Option<&str>,
 ) -> Response<BoxBody> {
     let modern = session_id.is_none();
-    let answers = expects_answer(&incoming);
+    let answers = expects_answer(&incoming, session.negotiated_version().is_some_and(ProtocolVersion::allows_batches));
     let (tx, mut rx) = mpsc::unbounded_channel();
     let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)), principal };
     session.handle_incoming(incoming, &inbound);

@@ -4,6 +4,7 @@
 
 use super::body::BoxBody;
 use super::incoming::single_request;
+use super::param_headers::decode_value;
 use super::status::error_response;
 use crate::jsonrpc::{codes, ErrorObject, Incoming};
 use crate::protocol::mcp_name_key;
@@ -73,12 +74,17 @@ pub(super) fn check_metadata_headers(
     Ok(())
 }
 
-/// -32020 unless header `name` is present and equal to `expected` (which `source` names).
+/// -32020 unless header `name` is present and its value, decoded from `=?base64?...?=` when it
+/// has that form (how a client sends non-ASCII text such as a resource URI), equals `expected`
+/// (which `source` names).
 fn must_match(headers: &HeaderMap, name: &str, expected: &str, source: &str) -> Result<(), ErrorObject> {
     let mismatch = |what: String| ErrorObject::new(codes::HEADER_MISMATCH, format!("Header mismatch: {what}"));
-    match header(headers, &name.to_ascii_lowercase()) {
-        Some(h) if h == expected => Ok(()),
-        Some(h) => Err(mismatch(format!("{name} is {h:?} but {source} {expected:?}"))),
-        None => Err(mismatch(format!("the {name} header is missing"))),
+    let Some(h) = header(headers, &name.to_ascii_lowercase()) else {
+        return Err(mismatch(format!("the {name} header is missing")));
+    };
+    match decode_value(h) {
+        Ok(value) if value == expected => Ok(()),
+        Ok(_) => Err(mismatch(format!("{name} is {h:?} but {source} {expected:?}"))),
+        Err(why) => Err(mismatch(format!("{name} {why}"))),
     }
 }

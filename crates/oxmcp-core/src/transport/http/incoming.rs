@@ -25,10 +25,15 @@ pub(super) fn is_initialize(incoming: &Incoming) -> bool {
     matches!(incoming, Incoming::Single(Message::Request { method, .. }) if method == "initialize")
 }
 
-/// Does anything in the frame get an answer (a request, or something invalid)?
-pub(super) fn expects_answer(incoming: &Incoming) -> bool {
+/// Does the frame get an answer? The rule `Session::handle_batch` applies over every transport:
+/// a request or something invalid is answered; an empty batch (`[]`) is always answered -32600,
+/// and so is any batch when `batches` is false (the session did not negotiate 2025-03-26, or is
+/// stateless); only in a batch-accepting session does a batch of notifications and responses get
+/// no answer (HTTP 202), as JSON-RPC says.
+pub(super) fn expects_answer(incoming: &Incoming, batches: bool) -> bool {
+    let answered = |m: &Message| matches!(m, Message::Request { .. } | Message::Invalid { .. });
     match incoming {
-        Incoming::Single(m) => matches!(m, Message::Request { .. } | Message::Invalid { .. }),
-        Incoming::Batch(ms) => ms.iter().any(|m| matches!(m, Message::Request { .. } | Message::Invalid { .. })),
+        Incoming::Single(m) => answered(m),
+        Incoming::Batch(ms) => ms.is_empty() || !batches || ms.iter().any(answered),
     }
 }

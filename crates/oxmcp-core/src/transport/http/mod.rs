@@ -45,6 +45,9 @@ pub use body::BoxBody;
 pub use events::{EventStore, MemoryEventStore};
 pub(crate) use headers::header_list;
 pub use options::HttpOptions;
+/// The `=?base64?...?=` header-value decoder, public for the fuzz targets (`fuzz/`).
+#[doc(hidden)]
+pub use param_headers::decode_value;
 pub use request_body::RequestBody;
 pub use security::AccessPolicy;
 pub use serve::{serve_http, serve_listener, serve_std_listener, MountedApp};

@@ -4,7 +4,8 @@
 //! -32020, as for the other request-metadata headers.
 //!
 //! A header value of the form `=?base64?<standard base64, padded>?=` carries bytes that are not a
-//! valid header token; anything else is compared literally.
+//! valid header token; anything else is compared literally. [`decode_value`] is the one decoder of
+//! that form, also used for `Mcp-Name` and the other request-metadata headers (`headers.rs`).
 
 use crate::jsonrpc::{codes, ErrorObject};
 use crate::server::Catalog;
@@ -35,7 +36,7 @@ pub fn check(headers: &HeaderMap, catalog: &Catalog, params: &Value) -> Result<(
             (None, Some(_)) => return mismatch(format!("is missing but arguments.{name} is set")),
             (Some(Err(_)), _) => return mismatch("is not valid text".into()),
             (Some(Ok(_)), None) => return mismatch(format!("is set but arguments.{name} is not")),
-            (Some(Ok(raw)), Some(want)) => match decode(raw) {
+            (Some(Ok(raw)), Some(want)) => match decode_value(raw) {
                 Err(why) => return mismatch(why),
                 Ok(got) if Some(&got) == want.as_ref() => {}
                 Ok(_) => return mismatch(format!("does not match arguments.{name}")),
@@ -55,8 +56,9 @@ fn header_form(v: &Value) -> Option<String> {
     }
 }
 
-/// The value a header carries: the decoded bytes of `=?base64?...?=`, else the text itself.
-fn decode(raw: &str) -> Result<String, String> {
+/// The value a request-metadata header carries: the decoded UTF-8 of `=?base64?...?=`, else the
+/// text itself. `Err` says why a wrapped value does not decode (bad base64, not UTF-8).
+pub fn decode_value(raw: &str) -> Result<String, String> {
     let Some(encoded) = raw.strip_prefix("=?base64?").and_then(|r| r.strip_suffix("?=")) else {
         return Ok(raw.to_string());
     };
@@ -71,10 +73,13 @@ mod tests {
 
     #[test]
     fn decodes_only_the_wrapped_form() {
-        assert_eq!(decode("=?base64?SGVsbG8=?=").unwrap(), "Hello");
-        assert!(decode("=?base64?SGVsbG8?=").is_err()); // padding is required
-        assert!(decode("=?base64?SGVs!!!bG8=?=").is_err());
-        assert_eq!(decode("SGVsbG8=").unwrap(), "SGVsbG8=");
-        assert_eq!(decode("=?base64?SGVsbG8=").unwrap(), "=?base64?SGVsbG8=");
+        assert_eq!(decode_value("=?base64?SGVsbG8=?=").unwrap(), "Hello");
+        assert!(decode_value("=?base64?SGVsbG8?=").is_err()); // padding is required
+        assert!(decode_value("=?base64?SGVs!!!bG8=?=").is_err());
+        assert!(decode_value("=?base64?/w==?=").is_err()); // 0xFF is not UTF-8
+        assert_eq!(decode_value("=?base64?5pel5pys?=").unwrap(), "日本");
+        assert_eq!(decode_value("=?base64??=").unwrap(), "");
+        assert_eq!(decode_value("SGVsbG8=").unwrap(), "SGVsbG8=");
+        assert_eq!(decode_value("=?base64?SGVsbG8=").unwrap(), "=?base64?SGVsbG8=");
     }
 }

@@ -62,7 +62,13 @@ async fn stateless(
     principal: Option<Principal>,
 ) -> Response<BoxBody> {
     let id = request_id(&incoming);
-    if !expects_answer(&incoming) {
+    // No batches in this revision: one -32600 for any array, `[]` and notifications-only included,
+    // as a stateless session answers it over stdio.
+    if let Incoming::Batch(items) = &incoming {
+        let why = if items.is_empty() { "empty batch" } else { "JSON-RPC batches are not part of revision 2026-07-28" };
+        return error_response(StatusCode::BAD_REQUEST, ErrorObject::invalid_request(why));
+    }
+    if !expects_answer(&incoming, false) {
         return plain_status(StatusCode::ACCEPTED);
     }
     let version = match declared {

@@ -323,12 +323,20 @@ impl ServerCore {
     }
 
     /// Serves this process's stdin/stdout until stdin closes. Must be awaited inside a running loop.
-    #[pyo3(signature = (eof_grace_ms=2000))]
-    fn serve_stdio<'py>(&self, py: Python<'py>, eof_grace_ms: u64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (eof_grace_ms=2000, *, write_timeout_s=30.0))]
+    fn serve_stdio<'py>(
+        &self,
+        py: Python<'py>,
+        eof_grace_ms: u64,
+        write_timeout_s: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        positive_seconds("write_timeout", write_timeout_s)?;
         let server = self.server.clone();
         let options = StdioOptions {
             max_message_bytes: server.config().max_message_bytes,
             eof_grace: std::time::Duration::from_millis(eof_grace_ms),
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
+            ..StdioOptions::default()
         };
         self.serving(py, move |shutdown| async move { serve_process_stdio(&server, options, shutdown).await })
     }
@@ -336,7 +344,7 @@ impl ServerCore {
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
     /// awaiting serves Streamable HTTP on `path` until cancelled.
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
-                        session_idle_timeout_s=1800.0, max_sessions=10_000))]
+                        session_idle_timeout_s=1800.0, max_sessions=10_000, write_timeout_s=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -349,8 +357,10 @@ impl ServerCore {
         cors: bool,
         session_idle_timeout_s: f64,
         max_sessions: usize,
+        write_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
+        positive_seconds("write_timeout", write_timeout_s)?;
         let (listener, local) = bind_listener(host, port, path)?;
         let options = HttpOptions {
             path: path.to_string(),
@@ -359,6 +369,7 @@ impl ServerCore {
             cors,
             session_idle_timeout: std::time::Duration::from_secs_f64(session_idle_timeout_s),
             max_sessions,
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
             ..HttpOptions::default()
         };
         let server = self.server.clone();
@@ -369,7 +380,7 @@ impl ServerCore {
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
     /// awaiting serves MCP over WebSocket (upgrades on `path`) until cancelled.
     #[pyo3(signature = (host, port, path="/", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(),
-                        max_connections=10_000, ping_interval_s=30.0))]
+                        max_connections=10_000, ping_interval_s=30.0, write_timeout_s=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_websocket<'py>(
         &self,
@@ -381,8 +392,10 @@ impl ServerCore {
         allowed_origins: Vec<String>,
         max_connections: usize,
         ping_interval_s: f64,
+        write_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("ping_interval_s", ping_interval_s)?;
+        positive_seconds("write_timeout", write_timeout_s)?;
         let (listener, local) = bind_listener(host, port, path)?;
         let options = oxmcp_core::transport::WsOptions {
             path: path.to_string(),
@@ -390,6 +403,7 @@ impl ServerCore {
             allowed_origins,
             max_connections,
             ping_interval: std::time::Duration::from_secs_f64(ping_interval_s),
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
             ..oxmcp_core::transport::WsOptions::default()
         };
         let server = self.server.clone();

@@ -53,10 +53,10 @@ class Runtime:
         """The core's HTTP endpoint, for an ASGI host to feed (`McpAsgiApp`)."""
         return _core.http_app(self.core, **options)
 
-    async def serve_stdio(self) -> None:
+    async def serve_stdio(self, write_timeout: float = 30.0) -> None:
         self.attach()
         try:
-            await self.core.serve_stdio()
+            await self.core.serve_stdio(write_timeout_s=float(write_timeout))
         finally:
             self.detach()
 

@@ -408,14 +408,15 @@ class McpServer:
         return register
 
     # -- serving -----------------------------------------------------------------------------------
-    async def run_stdio(self) -> None:
+    async def run_stdio(self, *, write_timeout: float = 30.0) -> None:
         """Serves MCP on stdin/stdout until stdin closes.
 
         While serving, anything written to stdout (``print()``, C extensions, child processes) goes
-        to stderr instead, so it cannot corrupt the protocol stream.
+        to stderr instead, so it cannot corrupt the protocol stream. ``write_timeout``: seconds a
+        client may read nothing while output waits (at most 4 MiB is queued) before the session ends.
         """
         sys.stdout.flush()
-        await self._runtime.serve_stdio()
+        await self._runtime.serve_stdio(write_timeout)
 
     async def run_http(
         self,
@@ -428,6 +429,7 @@ class McpServer:
         cors: bool = False,
         session_idle_timeout: float = 1800.0,
         max_sessions: int = 10_000,
+        write_timeout: float = 30.0,
         announce: bool = True,
     ) -> None:
         """Serves Streamable HTTP on ``http://host:port/path`` until cancelled.
@@ -445,6 +447,9 @@ class McpServer:
             cors: Answer CORS preflights and expose ``Mcp-Session-Id`` to allowed origins.
             session_idle_timeout: Seconds after which an idle handshake-era session ends.
             max_sessions: Bound on open sessions; the least recently used is evicted beyond it.
+            write_timeout: Seconds a client may read nothing from a stream with output waiting (each
+                stream queues at most 4 MiB; awaited notifications wait for room) before it loses
+                the stream; a stateless call is then cancelled.
             announce: Print the URL to stderr once listening.
         """
 
@@ -463,6 +468,7 @@ class McpServer:
             cors=cors,
             session_idle_timeout_s=float(session_idle_timeout),
             max_sessions=max_sessions,
+            write_timeout_s=float(write_timeout),
         )
 
     def asgi_app(self, **options: Any) -> Any:

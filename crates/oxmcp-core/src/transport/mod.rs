@@ -24,6 +24,7 @@ pub mod framing;
 pub mod http;
 mod listen;
 pub mod memory;
+pub mod queue;
 pub mod stdio;
 pub mod ws;
 

@@ -8,11 +8,11 @@ use super::state::State;
 use super::status::{error_response, method_not_allowed, plain_status, with_session_id};
 use super::stream::{keep_alive, parse_event_id, replay_body, sse_response, SseOutbound};
 use crate::jsonrpc::ErrorObject;
+use crate::transport::queue::queue;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// GET: the standalone SSE stream of a handshake-era session, or the rest of a broken one.
 pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
@@ -30,14 +30,16 @@ pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
     if let Some((stream, after)) = header(headers, "last-event-id").and_then(parse_event_id) {
         let key = format!("{}/{stream}", entry.id);
         if state.events.read_after(&key, after).is_some() {
-            let body = replay_body(state.events.clone(), key, stream.to_string(), after, false);
+            let (body, _) =
+                replay_body(state.events.clone(), key, stream.to_string(), after, false, state.stream_limits());
             return with_session_id(sse_response(body), &entry.id);
         }
     }
-    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+    let (budget, write_timeout) = state.stream_limits();
+    let (tx, rx) = queue::<Bytes>(budget, write_timeout, "GET SSE stream");
     {
         let mut slot = entry.standalone.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+        if slot.as_ref().is_some_and(|s| s.is_open()) {
             return error_response(
                 StatusCode::CONFLICT,
                 ErrorObject::invalid_request("a GET stream is already open for this session"),

@@ -19,6 +19,15 @@ pub struct HttpOptions {
     /// The 2024-11-05 HTTP+SSE transport's stream and message paths (`None`: not served).
     pub sse_path: Option<String>,
     pub sse_messages_path: String,
+    /// A client that reads nothing from a stream with frames waiting for this long loses the
+    /// stream (closed, logged at warning; a stateless call on it is cancelled). Default 30 s.
+    pub write_timeout: Duration,
+    /// Bytes one outbound stream may queue before its producers wait (default 4 MiB; one larger
+    /// frame is still admitted).
+    pub stream_budget: usize,
+    /// Bounds of the replay store for `Last-Event-ID` (default 64 MiB in total, 4 MiB per stream,
+    /// finished streams kept 5 minutes).
+    pub replay: super::events::EventLimits,
 }
 
 impl Default for HttpOptions {
@@ -33,6 +42,9 @@ impl Default for HttpOptions {
             keepalive: Duration::from_secs(15),
             sse_path: Some("/sse".into()),
             sse_messages_path: "/messages".into(),
+            write_timeout: crate::transport::queue::DEFAULT_WRITE_TIMEOUT,
+            stream_budget: crate::transport::queue::DEFAULT_STREAM_BUDGET,
+            replay: Default::default(),
         }
     }
 }

@@ -3,12 +3,12 @@
 //! 2024-11-05 HTTP+SSE transport's sessions, which live as long as their stream.
 
 use crate::server::{Inbound, Server, Session};
+use crate::transport::queue::QueueSender;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 pub struct LegacySession {
     pub id: String,
@@ -16,7 +16,7 @@ pub struct LegacySession {
     /// Milliseconds since the table's epoch of the last request.
     last_seen: AtomicU64,
     /// The standalone GET stream, if one is open.
-    pub standalone: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    pub standalone: Mutex<Option<QueueSender<Bytes>>>,
 }
 
 pub struct SessionTable {
@@ -24,6 +24,8 @@ pub struct SessionTable {
     sessions: Mutex<HashMap<String, Arc<LegacySession>>>,
     pub idle_timeout: Duration,
     pub max_sessions: usize,
+    /// Told the id of every session that ends (the replay store forgets its streams).
+    on_end: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>>,
 }
 
 /// A new session id: 128 bits from the OS CSPRNG, hex (visible ASCII, as the spec requires).
@@ -35,7 +37,24 @@ pub(super) fn mint_id() -> String {
 
 impl SessionTable {
     pub fn new(idle_timeout: Duration, max_sessions: usize) -> Self {
-        SessionTable { epoch: Instant::now(), sessions: Mutex::new(HashMap::new()), idle_timeout, max_sessions }
+        SessionTable {
+            epoch: Instant::now(),
+            sessions: Mutex::new(HashMap::new()),
+            idle_timeout,
+            max_sessions,
+            on_end: Default::default(),
+        }
+    }
+
+    /// Sets what to tell when a session ends (once; later calls are ignored).
+    pub fn on_end(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        let _ = self.on_end.set(Box::new(f));
+    }
+
+    fn ended(&self, id: &str) {
+        if let Some(f) = self.on_end.get() {
+            f(id);
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -68,6 +87,7 @@ impl SessionTable {
         if let Some(old) = evicted {
             tracing::info!(target: "oxmcp.transport.http", "session table full: evicted the least recently used session");
             old.session.cancel_all();
+            self.ended(&old.id);
         }
         entry
     }
@@ -87,6 +107,7 @@ impl SessionTable {
         match removed {
             Some(s) => {
                 s.session.cancel_all();
+                self.ended(id);
                 true
             }
             None => false,
@@ -118,6 +139,7 @@ impl SessionTable {
         };
         for s in &expired {
             s.session.cancel_all();
+            self.ended(&s.id);
         }
         expired.len()
     }

@@ -28,16 +28,25 @@ pub(super) struct State {
 impl State {
     pub(super) fn new(server: Server, options: HttpOptions, policy: AccessPolicy) -> Self {
         let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions);
+        let events: Arc<dyn EventStore> = Arc::new(MemoryEventStore::with_limits(options.replay.clone()));
+        // A session's recorded streams go when it ends (DELETE, idle sweep, eviction).
+        let store = events.clone();
+        sessions.on_end(move |id| store.forget_session(id));
         State {
             server,
             options,
             policy,
             sessions,
             sse: Default::default(),
-            events: Arc::new(MemoryEventStore::default()),
+            events,
             streams: Default::default(),
             started: Instant::now(),
         }
+    }
+
+    /// The queue limits of one outbound stream: (budget in bytes, write timeout).
+    pub(super) fn stream_limits(&self) -> (usize, Duration) {
+        (self.options.stream_budget, self.options.write_timeout)
     }
 
     /// A name for a new resumable POST stream, unique on this server (`p0`, `p1`, ...).
@@ -54,6 +63,7 @@ pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToke
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.cancelled() => return,
         }
+        state.events.sweep();
         let n = state.sessions.sweep();
         if n > 0 {
             tracing::debug!(target: "oxmcp.transport.http", "ended {n} idle session(s)");

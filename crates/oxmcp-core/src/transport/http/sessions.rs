@@ -19,13 +19,15 @@ pub struct LegacySession {
     pub standalone: Mutex<Option<QueueSender<Bytes>>>,
 }
 
+type OnEnd = Box<dyn Fn(&str) + Send + Sync>;
+
 pub struct SessionTable {
     epoch: Instant,
     sessions: Mutex<HashMap<String, Arc<LegacySession>>>,
     pub idle_timeout: Duration,
     pub max_sessions: usize,
     /// Told the id of every session that ends (the replay store forgets its streams).
-    on_end: std::sync::OnceLock<Box<dyn Fn(&str) + Send + Sync>>,
+    on_end: std::sync::OnceLock<OnEnd>,
 }
 
 /// A new session id: 128 bits from the OS CSPRNG, hex (visible ASCII, as the spec requires).

@@ -70,3 +70,7 @@ pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToke
         }
     }
 }
+
+#[cfg(test)]
+#[path = "session_end_tests.rs"]
+mod session_end_tests;

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ import pytest
 from _support.http import post_mcp
 from _support.messages import INITIALIZED, initialize_params, modern_headers, modern_meta, request
 from _support.processes import HTTP_ANNOUNCE, Announced
+from _support.ws_client import WsClient
 
 SERVER = """
 import asyncio, os
@@ -59,7 +63,14 @@ def sync_flood(n: int, size: int, ctx: Context) -> str:
 async def add(a: int, b: int) -> int:
     return a + b
 
-asyncio.run(server.run_http(port=0, write_timeout=float(os.environ["WRITE_TIMEOUT"])))
+timeout = float(os.environ["WRITE_TIMEOUT"])
+if os.environ.get("TRANSPORT") == "websocket":
+    from oxmcp.server.websocket import run_websocket_server
+    asyncio.run(run_websocket_server(server, port=0, write_timeout=timeout))
+elif os.environ.get("TRANSPORT") == "stdio":
+    asyncio.run(server.run_stdio(write_timeout=timeout))
+else:
+    asyncio.run(server.run_http(port=0, write_timeout=timeout))
 """
 
 CHUNK = 64 * 1024
@@ -89,15 +100,20 @@ class Srv:
         return 0
 
 
-@pytest.fixture
-def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Srv:
+def start(announced_server: Callable[..., Announced], tmp_path: Path, transport: str = "http") -> Srv:
     script = tmp_path / "server.py"
     script.write_text(SERVER)
     count, marker = tmp_path / "count", tmp_path / "marker"
-    env = {"COUNT": str(count), "MARKER": str(marker), "WRITE_TIMEOUT": "2"}
-    served = announced_server([str(script)], pattern=HTTP_ANNOUNCE, env=env)
+    env = {"COUNT": str(count), "MARKER": str(marker), "WRITE_TIMEOUT": "2", "TRANSPORT": transport}
+    pattern = HTTP_ANNOUNCE if transport == "http" else r"ws://([\d.]+):(\d+)"
+    served = announced_server([str(script)], pattern=pattern, env=env)
     assert served.match is not None
     return Srv(served.match.group(1), int(served.match.group(2)), served.proc.pid, count, marker)
+
+
+@pytest.fixture
+def srv(announced_server: Callable[..., Announced], tmp_path: Path) -> Srv:
+    return start(announced_server, tmp_path)
 
 
 def unread_post(s: Srv, body: Any, headers: dict[str, str]) -> socket.socket:
@@ -194,3 +210,68 @@ def test_a_session_client_that_never_reads_holds_up_the_tool_and_delete_frees_it
     assert conn.getresponse().status == 200
     conn.close()
     assert_serves(srv)
+
+
+def test_a_websocket_client_that_never_reads_holds_up_the_tool_then_is_disconnected(
+    announced_server: Callable[..., Announced], tmp_path: Path
+) -> None:
+    srv = start(announced_server, tmp_path, "websocket")
+    ws = WsClient(srv.host, srv.port)
+    ws.initialize()
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    ws.send_request("tools/call", {"name": "flood", "arguments": {"n": 4000, "size": CHUNK}})
+    try:
+        # The writer takes up to 1 MiB per batch past the 4 MiB queue.
+        assert_held_up(srv, MAX_SENT_WHILE_STALLED + 16)
+        assert wait_for(lambda: srv.marker.exists(), 8), (
+            "disconnected after write_timeout: its call cancelled"
+        )
+    finally:
+        ws.sock.close()
+    fresh = WsClient(srv.host, srv.port)
+    fresh.initialize()
+    assert (
+        fresh.request("tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}})["result"]["content"][0][
+            "text"
+        ]
+        == "5"
+    )
+    fresh.close()
+
+
+def test_a_stdio_client_that_never_reads_holds_up_the_tool_then_the_session_ends(tmp_path: Path) -> None:
+    script = tmp_path / "server.py"
+    script.write_text(SERVER)
+    count, marker = tmp_path / "count", tmp_path / "marker"
+    env = {
+        **os.environ,
+        "COUNT": str(count),
+        "MARKER": str(marker),
+        "WRITE_TIMEOUT": "2",
+        "TRANSPORT": "stdio",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    srv = Srv("", 0, proc.pid, count, marker)
+    try:
+        assert proc.stdin is not None
+        for message in (
+            request("initialize", initialize_params()),
+            INITIALIZED,
+            request("tools/call", {"name": "flood", "arguments": {"n": 4000, "size": CHUNK}}, id=2),
+        ):
+            proc.stdin.write((json.dumps(message) + "\n").encode())
+        proc.stdin.flush()
+        # The writer thread holds up to 1 MiB coalesced past the 4 MiB queue; the pipe 64 KiB.
+        assert_held_up(srv, MAX_SENT_WHILE_STALLED + 16)
+        assert wait_for(lambda: marker.exists(), 8), (
+            "the session ended after write_timeout: its call cancelled"
+        )
+    finally:
+        proc.kill()
+        proc.wait(10)

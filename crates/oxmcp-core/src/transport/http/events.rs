@@ -117,10 +117,14 @@ impl Logs {
             }
             self.finished.pop_front();
         }
-        // Keep the order queue from growing with keys already gone.
+        // Keep the bookkeeping queues from growing with keys already gone (forgotten sessions).
         if self.order.len() > 2 * self.logs.len() + 64 {
             let logs = &self.logs;
-            self.order.retain(|(seq, key)| logs.get(key).map(|l| l.seq) == Some(*seq));
+            self.order.retain(|(seq, key)| logs.get(key).is_some_and(|l| l.seq == *seq));
+        }
+        if self.finished.len() > 2 * self.logs.len() + 64 {
+            let logs = &self.logs;
+            self.finished.retain(|(_, seq, key)| logs.get(key).is_some_and(|l| l.seq == *seq));
         }
     }
 }

@@ -109,3 +109,18 @@ fn many_short_streams_do_not_grow_the_bookkeeping() {
     assert!(logs.logs.is_empty() && logs.finished.is_empty());
     assert!(logs.order.len() <= 64 + 2, "order queue pruned: {}", logs.order.len());
 }
+
+#[test]
+fn forgotten_sessions_leave_no_bookkeeping_behind() {
+    let store = MemoryEventStore::with_limits(limits());
+    for i in 0..1_000 {
+        let key = format!("s{i}/p0");
+        store.append(&key, b(1));
+        store.finish(&key);
+        store.forget_session(&format!("s{i}"));
+    }
+    store.sweep();
+    let logs = store.lock();
+    assert!(logs.logs.is_empty());
+    assert!(logs.order.len() <= 66 && logs.finished.len() <= 66, "{} {}", logs.order.len(), logs.finished.len());
+}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -275,3 +276,32 @@ def test_a_stdio_client_that_never_reads_holds_up_the_tool_then_the_session_ends
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def test_a_legacy_sse_client_that_never_reads_holds_up_the_tool_then_its_session_ends(srv: Srv) -> None:
+    sse = socket.create_connection((srv.host, srv.port), timeout=10)
+    sse.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    sse.sendall(
+        f"GET /sse HTTP/1.1\r\nhost: {srv.host}:{srv.port}\r\naccept: text/event-stream\r\n\r\n".encode()
+    )
+    head = b""
+    while not (found := re.search(rb"data: (/\S+)\n", head)):
+        head += sse.recv(1024)
+    endpoint = found.group(1).decode()
+    try:
+        for message in (
+            request("initialize", initialize_params("2024-11-05")),
+            INITIALIZED,
+            request("tools/call", {"name": "flood", "arguments": {"n": 4000, "size": CHUNK}}, id=2),
+        ):
+            conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
+            conn.request("POST", endpoint, json.dumps(message), {"content-type": "application/json"})
+            assert conn.getresponse().status == 202
+            conn.close()
+        assert_held_up(srv)
+        assert wait_for(lambda: srv.marker.exists(), 8), (
+            "the session ended after write_timeout: its call cancelled"
+        )
+    finally:
+        sse.close()
+    assert_serves(srv)

@@ -43,6 +43,9 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     let id = mint_id();
     let (budget, write_timeout) = state.stream_limits();
     let (tx, rx) = queue(budget, write_timeout, "legacy SSE stream");
+    // The session lives as long as its stream: a client that stopped reading ends it.
+    let (ending, ended) = (state.clone(), id.clone());
+    tx.on_stall(move || ending.sse.remove(&ended));
     let inbound = Inbound::new(Arc::new(SseOutbound(tx.clone())));
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));

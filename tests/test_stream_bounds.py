@@ -305,3 +305,28 @@ def test_a_legacy_sse_client_that_never_reads_holds_up_the_tool_then_its_session
     finally:
         sse.close()
     assert_serves(srv)
+
+
+def test_delete_ends_the_sessions_get_stream_and_its_keep_alives(srv: Srv) -> None:
+    _, h, _ = post_mcp(srv.host, srv.port, request("initialize", initialize_params()))
+    sid = {"mcp-session-id": h["mcp-session-id"]}
+    assert post_mcp(srv.host, srv.port, INITIALIZED, sid)[0] == 202
+    get = socket.create_connection((srv.host, srv.port), timeout=10)
+    get.sendall(
+        f"GET /mcp HTTP/1.1\r\nhost: {srv.host}:{srv.port}\r\naccept: text/event-stream\r\n"
+        f"mcp-session-id: {sid['mcp-session-id']}\r\n\r\n".encode()
+    )
+    assert b"200" in get.recv(64)
+    conn = http.client.HTTPConnection(srv.host, srv.port, timeout=10)
+    conn.request("DELETE", "/mcp", headers=sid)
+    assert conn.getresponse().status == 200
+    conn.close()
+    get.settimeout(5)
+    rest = b""
+    while chunk := get.recv(4096):  # raises socket.timeout if the stream stays open
+        rest += chunk
+        if rest.endswith(b"0\r\n\r\n"):
+            break
+    assert rest.endswith(b"0\r\n\r\n") or not chunk, "the GET stream ended"
+    get.close()
+    assert_serves(srv)

@@ -56,6 +56,32 @@ struct Shared<T> {
 }
 
 impl<T> Shared<T> {
+    /// Queues a frame (see `QueueSender::send`). `KeepAliveSender`s are refused once no
+    /// `QueueSender` is left.
+    fn push(&self, item: T, bytes: usize) -> bool {
+        let mut inner = self.lock();
+        if inner.closed || inner.senders == 0 {
+            return false;
+        }
+        if inner.bytes >= self.budget && inner.last_read.elapsed() >= self.write_timeout {
+            self.stall(inner);
+            return false;
+        }
+        if inner.items.is_empty() {
+            // The reader was caught up until now: its silence starts here.
+            inner.last_read = Instant::now();
+        }
+        inner.items.push_back((item, bytes));
+        inner.bytes += bytes;
+        let waker = inner.waker.take();
+        drop(inner);
+        if let Some(w) = waker {
+            w.wake();
+        }
+        self.changed.notify_all();
+        true
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -168,27 +194,14 @@ impl<T: Send + 'static> QueueSender<T> {
     /// once it is closed (reader gone or stalled). A send to a full queue whose reader has not
     /// read for `write_timeout` closes it.
     pub fn send(&self, item: T, bytes: usize) -> bool {
-        let mut inner = self.shared.lock();
-        if inner.closed {
-            return false;
-        }
-        if inner.bytes >= self.shared.budget && inner.last_read.elapsed() >= self.shared.write_timeout {
-            self.shared.stall(inner);
-            return false;
-        }
-        if inner.items.is_empty() {
-            // The reader was caught up until now: its silence starts here.
-            inner.last_read = Instant::now();
-        }
-        inner.items.push_back((item, bytes));
-        inner.bytes += bytes;
-        let waker = inner.waker.take();
-        drop(inner);
-        if let Some(w) = waker {
-            w.wake();
-        }
-        self.shared.changed.notify_all();
-        true
+        self.shared.push(item, bytes)
+    }
+
+    /// A handle that sends without keeping the queue open: once every `QueueSender` is gone its
+    /// sends are refused and the reader sees the end (keep-alive comments use it, so a stream
+    /// nothing else can write to any more ends instead of being kept alive forever).
+    pub fn keep_alive_handle(&self) -> KeepAliveSender<T> {
+        KeepAliveSender { shared: self.shared.clone() }
     }
 
     /// False once the queue is closed (the reader went away or stalled).
@@ -219,10 +232,18 @@ impl<T: Send + 'static> QueueSender<T> {
     }
 
     /// `None` when there is room now; otherwise a future that resolves once there is (`true`) or
-    /// the stream is gone (`false`, after at most `write_timeout` without a read).
+    /// the stream is gone (`false`, after at most `write_timeout` without a read). A closed stream
+    /// gives a future that is `false` at once: a producer that awaits it still yields, so its own
+    /// cancellation (which usually follows) can land.
     pub fn wait_for_room(&self) -> Option<RoomFuture> {
-        if self.has_room() {
-            return None;
+        {
+            let inner = self.shared.lock();
+            if inner.closed {
+                return Some(Box::pin(std::future::ready(false)));
+            }
+            if inner.bytes < self.shared.budget {
+                return None;
+            }
         }
         let shared = self.shared.clone();
         Some(Box::pin(async move {
@@ -262,6 +283,18 @@ impl<T: Send + 'static> QueueSender<T> {
             }
             let _ = self.shared.changed.wait_timeout(inner, deadline.saturating_duration_since(now));
         }
+    }
+}
+
+/// Sends like a [`QueueSender`] without counting as one (see `QueueSender::keep_alive_handle`).
+pub struct KeepAliveSender<T: Send + 'static> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T: Send + 'static> KeepAliveSender<T> {
+    /// False once the queue is closed or no `QueueSender` is left.
+    pub fn send(&self, item: T, bytes: usize) -> bool {
+        self.shared.push(item, bytes)
     }
 }
 

@@ -50,6 +50,8 @@ async fn a_reader_that_never_reads_loses_its_stream_after_write_timeout() {
     assert!(!tx.is_open());
     assert_eq!(tx.queued_bytes(), 0, "what was queued is freed at once");
     assert!(!tx.send(vec![1], 1), "later frames are refused");
+    let gone = tx.wait_for_room().expect("a closed stream still gives its producers something to await");
+    assert!(!gone.await);
     drop(rx);
 }
 
@@ -104,4 +106,15 @@ fn a_blocking_reader_wakes_on_frames_and_on_the_last_sender() {
     }
     drop(tx);
     assert_eq!(reader.join().unwrap(), vec![0, 1, 2, 3, 4]);
+}
+
+#[tokio::test]
+async fn a_keep_alive_handle_does_not_keep_the_stream_open() {
+    let (tx, mut rx) = queue::<u32>(8, Duration::from_secs(30), "test stream");
+    let keep_alive = tx.keep_alive_handle();
+    assert!(keep_alive.send(1, 1), "sends while a sender lives");
+    drop(tx);
+    assert!(!keep_alive.send(2, 1), "refused once nothing else can write");
+    assert_eq!(rx.recv().await, Some(1));
+    assert_eq!(rx.recv().await, None, "the stream ends although the handle lives");
 }

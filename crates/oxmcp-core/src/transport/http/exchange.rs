@@ -187,20 +187,20 @@ fn resumable_stream(
     state.events.append(&key, Bytes::from(first));
     // 2025-11-25 clients get a priming event (an id and no data) and a retry interval first.
     let priming = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
-    let (body, live) = replay_body(state.events.clone(), key.clone(), stream, 0, priming, state.stream_limits());
+    let (body, mut delivered) =
+        replay_body(state.events.clone(), key.clone(), stream, 0, priming, state.stream_limits());
     let store = state.events.clone();
     tokio::spawn(async move {
         while let Some(frame) = rx.recv().await {
             let (bytes, last) = frame.into_parts();
-            store.append(&key, Bytes::from(bytes));
+            let n = store.append(&key, Bytes::from(bytes));
             if last {
                 break;
             }
-            // Record no faster than the connected client reads (once it is gone or stalled,
-            // the store's per-stream budget bounds what is kept for a resumption).
-            if let Some(room) = live.wait_for_room() {
-                room.await;
-            }
+            // Record no faster than the connected client reads: at most one event ahead of what
+            // its body took. Once it is gone or stalled (the body's task ends), the store's
+            // per-stream budget bounds what is kept for a resumption.
+            let _ = delivered.wait_for(|&d| d + 1 >= n).await;
         }
         store.finish(&key);
     });

@@ -48,7 +48,7 @@ pub(super) fn get<B>(state: &State, req: Request<B>) -> Response<BoxBody> {
         *slot = Some(tx.clone());
     }
     entry.session.set_standalone(Some(Arc::new(SseOutbound(tx.clone()))));
-    keep_alive(tx, state.options.keepalive);
+    keep_alive(&tx, state.options.keepalive);
     with_session_id(sse_response(ChannelBody::boxed(rx, ())), &entry.id)
 }
 

@@ -53,7 +53,7 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>) -> Response<BoxBody>
     let endpoint = format!("{}?session_id={id}", state.options.sse_messages_path);
     let event = Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n"));
     let _ = tx.send(event.clone(), event.len());
-    keep_alive(tx, state.options.keepalive);
+    keep_alive(&tx, state.options.keepalive);
     sse_response(ChannelBody::boxed(rx, EndOnDrop { state: state.clone(), id }))
 }
 

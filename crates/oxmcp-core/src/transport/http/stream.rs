@@ -11,6 +11,7 @@ use hyper::header::HeaderValue;
 use hyper::Response;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 
 pub(super) fn sse_response(body: BoxBody) -> Response<BoxBody> {
     let mut r = Response::new(body);
@@ -43,8 +44,10 @@ impl Outbound for SseOutbound {
 
 /// Sends an SSE comment every `every` until the stream's body is gone, so that proxies and
 /// clients do not time out an open stream that has nothing to say.
-/// Ends with the stream: when its body is dropped or the stream closes (a stalled client).
-pub(super) fn keep_alive(tx: QueueSender<Bytes>, every: Duration) {
+/// Ends with the stream: when its body is dropped, the stream closes (a stalled client), or
+/// nothing else can write to it any more (its session ended): the comments do not keep it open.
+pub(super) fn keep_alive(tx: &QueueSender<Bytes>, every: Duration) {
+    let tx = tx.keep_alive_handle();
     const COMMENT: &[u8] = b": keep-alive\n\n";
     tokio::spawn(async move {
         loop {
@@ -65,8 +68,8 @@ pub(super) fn parse_event_id(id: &str) -> Option<(&str, u64)> {
 /// A body that sends the events of `key` numbered after `after` (as `stream-N` ids), then
 /// follows the stream live until it completes. With `priming`, an event with an id and no data
 /// (and a retry interval) comes first, so the client has something to resume from. `limits`: the
-/// body's queue (budget in bytes, write timeout). Also returns a sender of that queue, so that the
-/// stream's producer can wait for its room.
+/// body's queue (budget in bytes, write timeout). Also returns the number of the last event handed
+/// to the body, so that the stream's producer can keep pace with the client (it ends with the body).
 pub(super) fn replay_body(
     store: Arc<dyn EventStore>,
     key: String,
@@ -74,13 +77,13 @@ pub(super) fn replay_body(
     after: u64,
     priming: bool,
     limits: (usize, Duration),
-) -> (BoxBody, QueueSender<Bytes>) {
+) -> (BoxBody, watch::Receiver<u64>) {
     let (tx, rx) = queue(limits.0, limits.1, "resumable SSE stream");
+    let (delivered, progress) = watch::channel(after);
     if priming {
         let event = Bytes::from(format!("id: {stream}-{after}\nretry: 1000\ndata: \n\n"));
         let _ = tx.send(event.clone(), event.len());
     }
-    let live = tx.clone();
     tokio::spawn(async move {
         let mut seen = after;
         loop {
@@ -98,6 +101,7 @@ pub(super) fn replay_body(
                     return;
                 }
                 seen = n;
+                delivered.send_replace(n);
             }
             if done {
                 return;
@@ -105,5 +109,5 @@ pub(super) fn replay_body(
             wait.await;
         }
     });
-    (ChannelBody::boxed(rx, ()), live)
+    (ChannelBody::boxed(rx, ()), progress)
 }

@@ -232,6 +232,7 @@ impl EventStore for MemoryEventStore {
     fn forget_session(&self, session: &str) {
         let prefix = format!("{session}/");
         let mut guard = self.lock();
+        let before = guard.bytes;
         let keys: Vec<String> = guard
             .logs
             .range(prefix.clone()..)
@@ -242,10 +243,33 @@ impl EventStore for MemoryEventStore {
         for key in keys {
             guard.remove(&key);
         }
+        let freed = before - guard.bytes;
+        drop(guard);
+        release_memory(freed);
     }
 
     fn sweep(&self) {
-        self.lock().expire(Instant::now());
+        let mut guard = self.lock();
+        let before = guard.bytes;
+        guard.expire(Instant::now());
+        let freed = before - guard.bytes;
+        drop(guard);
+        release_memory(freed);
+    }
+}
+
+/// Hands memory back to the OS once `freed` bytes of recorded events (at least 4 MiB) were
+/// dropped. glibc keeps freed blocks of this size in its arenas (its mmap threshold rises after the
+/// first frees), so without a trim the server's RSS would stay at its high-water mark after the
+/// sessions that used it have ended.
+fn release_memory(freed: usize) {
+    if freed < 4 << 20 {
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory of the allocator's arenas to the OS.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

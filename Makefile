@@ -12,7 +12,7 @@ RUST_SOURCES := $(shell find src crates -name '*.rs' 2>/dev/null) Cargo.toml cra
 # Python tools, pinned. `mcp` is the official SDK: only for interop tests and the benchmark.
 DEV_DEPS := "maturin>=1.9.4,<2" "pytest>=8,<10" "pytest-asyncio>=1.0,<2" "mcp==2.3.0" "ruff==0.17.6" "aiohttp>=3.9,<4" "fastapi>=0.110" "mypy==2.4.1"
 
-.PHONY: help run test test-rust test-python test-conformance bench bench-quick fuzz lint fmt build clean
+.PHONY: help run test test-rust test-python test-conformance bench bench-quick fuzz soak lint fmt build clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -74,6 +74,12 @@ fuzz: $(CARGO_FUZZ) ## Fuzz each target for FUZZ_SECONDS (default 60) on nightly
 		PATH=$(abspath .tools/bin):$$PATH cargo +nightly fuzz run --fuzz-dir fuzz $$t fuzz/corpus-run/$$t fuzz/corpus/$$t \
 			-- -max_total_time=$(FUZZ_SECONDS); \
 	done
+
+# Mixed load for SOAK_SECONDS against a run_http subprocess: answers checked by id, RSS and fds
+# sampled every 10 s; fails on a lost, duplicated or wrong answer or RSS 16 MiB above its start.
+SOAK_SECONDS ?= 600
+soak: build ## Soak the HTTP server for SOAK_SECONDS (default 600): 0/0/0 answers, RSS back within 16 MiB
+	$(PY) bench/soak.py --seconds $(SOAK_SECONDS) --max-rss-growth 16
 
 lint: $(DEPS_STAMP) ## rustfmt, clippy -D warnings, ruff
 	cargo fmt --all -- --check

@@ -16,6 +16,10 @@ use pyo3::types::PyDict;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 
+/// The longest a sync function's notification blocks its worker for room on a full stream (the
+/// transport's `write_timeout` usually ends the wait first, by closing a stalled stream).
+const SYNC_ROOM_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A call for the Python side to run (see `oxmcp/_pump.py`).
 #[pyclass(frozen, module = "oxmcp._core", name = "Job")]
 pub struct Job {
@@ -45,6 +49,14 @@ impl Job {
             uri: data.uri,
             params: data.params,
             queue,
+        }
+    }
+
+    /// A sync function's notification waits here (its worker thread, the GIL released) until the
+    /// stream has room, bounded by `SYNC_ROOM_LIMIT`; an async one awaits `room()` instead.
+    fn sync_backpressure(&self, py: Python<'_>, sent: bool) {
+        if sent && !self.entry.is_async {
+            py.detach(|| self.ctx.outbound.block_for_room(SYNC_ROOM_LIMIT));
         }
     }
 
@@ -145,20 +157,38 @@ impl Job {
     /// Sends `notifications/message` (if the request's log level lets it through); returns
     /// whether it was sent.
     #[pyo3(signature = (level, data, logger=None))]
-    fn log(&self, level: &str, data: &Bound<'_, PyAny>, logger: Option<&str>) -> PyResult<bool> {
+    fn log(&self, py: Python<'_>, level: &str, data: &Bound<'_, PyAny>, logger: Option<&str>) -> PyResult<bool> {
         let level = parse_level(level)?;
         if !self.ctx.log.allows(level) {
             return Ok(false);
         }
         let data = convert::from_py_at(data, "data")?;
-        Ok(self.ctx.log(level, logger, data))
+        let sent = self.ctx.log(level, logger, data);
+        self.sync_backpressure(py, sent);
+        Ok(sent)
     }
 
     /// Sends `notifications/progress` if the client asked for progress; returns whether it was
     /// sent. Raises ValueError when progress does not increase.
     #[pyo3(signature = (progress, total=None, message=None))]
-    fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> PyResult<bool> {
-        self.ctx.report_progress(progress, total, message).map_err(PyValueError::new_err)
+    fn report_progress(
+        &self,
+        py: Python<'_>,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<&str>,
+    ) -> PyResult<bool> {
+        let sent = self.ctx.report_progress(progress, total, message).map_err(PyValueError::new_err)?;
+        self.sync_backpressure(py, sent);
+        Ok(sent)
+    }
+
+    /// `None` when this request's stream has room for more notifications; otherwise an awaitable
+    /// that resolves (to whether the stream is still there) once it has room. What an awaited
+    /// `ctx.info(...)`/`ctx.report_progress(...)` waits on.
+    fn room<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(wait) = self.ctx.outbound.wait_for_room() else { return Ok(None) };
+        crate::runtime::spawn_awaitable(py, &self.queue, async move { Ok(wait.await) }).map(Some)
     }
 
     /// Sends a request to the client (handshake era) on this request's stream. Returns an

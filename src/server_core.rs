@@ -325,12 +325,20 @@ impl ServerCore {
     }
 
     /// Serves this process's stdin/stdout until stdin closes. Must be awaited inside a running loop.
-    #[pyo3(signature = (eof_grace_ms=0))]
-    fn serve_stdio<'py>(&self, py: Python<'py>, eof_grace_ms: u64) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (eof_grace_ms=0, *, write_timeout_s=30.0))]
+    fn serve_stdio<'py>(
+        &self,
+        py: Python<'py>,
+        eof_grace_ms: u64,
+        write_timeout_s: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        positive_seconds("write_timeout", write_timeout_s)?;
         let server = self.server.clone();
         let options = StdioOptions {
             max_message_bytes: server.config().max_message_bytes,
             eof_grace: std::time::Duration::from_millis(eof_grace_ms),
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
+            ..StdioOptions::default()
         };
         self.serving(py, move |shutdown| async move { serve_process_stdio(&server, options, shutdown).await })
     }
@@ -341,7 +349,7 @@ impl ServerCore {
     #[pyo3(signature = (host, port, path="/mcp", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(), cors=false,
                         session_idle_timeout_s=1800.0, max_sessions=10_000, header_read_timeout_s=10.0,
                         keep_alive_timeout_s=60.0, max_connections=1024, max_sessions_per_principal=100,
-                        uninitialized_session_timeout_s=10.0, body_read_timeout_s=30.0, legacy_sse=true))]
+                        uninitialized_session_timeout_s=10.0, body_read_timeout_s=30.0, legacy_sse=true, write_timeout_s=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_http<'py>(
         &self,
@@ -361,12 +369,14 @@ impl ServerCore {
         uninitialized_session_timeout_s: f64,
         body_read_timeout_s: f64,
         legacy_sse: bool,
+        write_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("session_idle_timeout_s", session_idle_timeout_s)?;
         positive_seconds("header_read_timeout_s", header_read_timeout_s)?;
         positive_seconds("keep_alive_timeout_s", keep_alive_timeout_s)?;
         positive_seconds("uninitialized_session_timeout_s", uninitialized_session_timeout_s)?;
         positive_seconds("body_read_timeout_s", body_read_timeout_s)?;
+        positive_seconds("write_timeout", write_timeout_s)?;
         if max_connections == 0 || max_sessions == 0 || max_sessions_per_principal == 0 {
             return Err(PyValueError::new_err(
                 "max_connections, max_sessions and max_sessions_per_principal must be >= 1",
@@ -388,6 +398,7 @@ impl ServerCore {
             max_sessions_per_principal,
             uninitialized_session_timeout: std::time::Duration::from_secs_f64(uninitialized_session_timeout_s),
             body_read_timeout: std::time::Duration::from_secs_f64(body_read_timeout_s),
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
             ..defaults
         };
         let server = self.server.clone();
@@ -398,7 +409,7 @@ impl ServerCore {
     /// Binds `host:port` now (bind errors raise here) and returns `(awaitable, "host:port")`:
     /// awaiting serves MCP over WebSocket (upgrades on `path`) until cancelled.
     #[pyo3(signature = (host, port, path="/", *, allowed_hosts=Vec::new(), allowed_origins=Vec::new(),
-                        max_connections=10_000, ping_interval_s=30.0))]
+                        max_connections=10_000, ping_interval_s=30.0, write_timeout_s=30.0))]
     #[allow(clippy::too_many_arguments)]
     fn serve_websocket<'py>(
         &self,
@@ -410,8 +421,10 @@ impl ServerCore {
         allowed_origins: Vec<String>,
         max_connections: usize,
         ping_interval_s: f64,
+        write_timeout_s: f64,
     ) -> PyResult<(Bound<'py, PyAny>, String)> {
         positive_seconds("ping_interval_s", ping_interval_s)?;
+        positive_seconds("write_timeout", write_timeout_s)?;
         let (listener, local) = bind_listener(host, port, path)?;
         let options = oxmcp_core::transport::WsOptions {
             path: path.to_string(),
@@ -419,6 +432,7 @@ impl ServerCore {
             allowed_origins,
             max_connections,
             ping_interval: std::time::Duration::from_secs_f64(ping_interval_s),
+            write_timeout: std::time::Duration::from_secs_f64(write_timeout_s),
             ..oxmcp_core::transport::WsOptions::default()
         };
         let server = self.server.clone();

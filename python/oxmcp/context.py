@@ -59,17 +59,22 @@ class ContextHost(Protocol):
 
 
 class _Sent:
-    """What the logging and progress methods return: the message is already sent when the call
-    returns, so awaiting is optional (sync functions may call them too)."""
+    """What the logging and progress methods return: the message is already queued when the call
+    returns, so awaiting is optional (sync functions may call them too). Awaiting also waits until
+    the client's stream has room for more (it is bounded in bytes), so an async function that logs
+    a lot runs no faster than its client reads; a sync function's call blocks its worker instead."""
 
-    __slots__ = ("sent",)
+    __slots__ = ("_job", "sent")
 
-    def __init__(self, sent: bool) -> None:
+    def __init__(self, sent: bool, job: Job | None = None) -> None:
         self.sent = sent
+        self._job = job
 
     def __await__(self) -> Generator[Any, None, bool]:
+        room = self._job.room() if self.sent and self._job is not None else None
+        if room is not None:
+            yield from room.__await__()
         return self.sent
-        yield  # a generator: `await` finishes at once with `sent`
 
     def __bool__(self) -> bool:
         return self.sent
@@ -172,7 +177,8 @@ class Context:
         follows the protocol: in a handshake-era session, from the level set with
         ``logging/setLevel`` up (everything until the client sets one); on the stateless wire, only
         when the request asked for logs (``_meta["io.modelcontextprotocol/logLevel"]``), from that
-        level up. Awaiting is optional; the result is true when the message was sent.
+        level up. Awaiting is optional; the result is true when the message was sent. Awaited, it
+        also waits while the client's stream is full (a client that reads slowly slows the function).
         """
         if level not in _LEVELS:
             raise ValueError(
@@ -181,7 +187,7 @@ class Context:
             )
         data = {"message": message, **extra} if extra else message
         # Data that cannot be JSON raises here (ValueError/TypeError naming the path: ``data.x``).
-        return _Sent(self._job.log(level, data, logger))
+        return _Sent(self._job.log(level, data, logger), self._job)
 
     def debug(self, message: Any, *, logger: str | None = None, **extra: Any) -> _Sent:
         """``log("debug", ...)``."""
@@ -218,8 +224,9 @@ class Context:
     ) -> _Sent:
         """Reports progress (``notifications/progress``) if the client asked for it; otherwise does
         nothing. ``progress`` must increase from one call to the next (ValueError otherwise). On HTTP
-        it travels on the request's own response stream. Awaiting is optional."""
-        return _Sent(self._job.report_progress(float(progress), total, message))
+        it travels on the request's own response stream. Awaiting is optional (and waits while the
+        client's stream is full)."""
+        return _Sent(self._job.report_progress(float(progress), total, message), self._job)
 
     # -- resources -----------------------------------------------------------------------------
     async def read_resource(self, uri: str) -> list[TextResourceContents | BlobResourceContents]:

@@ -63,12 +63,12 @@ class Runtime:
         """The core's HTTP endpoint, for an ASGI host to feed (`McpAsgiApp`)."""
         return _core.http_app(self.core, **options)
 
-    async def serve_stdio(self) -> None:
+    async def serve_stdio(self, write_timeout: float = 30.0) -> None:
         """Serves stdin/stdout until stdin closes (the calls in flight are then cancelled at once and
         their cleanup awaited), SIGTERM, or cancellation."""
         self.attach()
         try:
-            serving = self.core.serve_stdio()
+            serving = self.core.serve_stdio(write_timeout_s=float(write_timeout))
         except BaseException:
             self.detach()
             raise

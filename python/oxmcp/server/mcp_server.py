@@ -430,15 +430,16 @@ class McpServer:
         return register
 
     # -- serving -----------------------------------------------------------------------------------
-    async def run_stdio(self) -> None:
+    async def run_stdio(self, *, write_timeout: float = 30.0) -> None:
         """Serves MCP on stdin/stdout until stdin closes (calls in flight are then cancelled at once,
         and it returns once their cleanup ran) or SIGTERM.
 
         While serving, anything written to stdout (``print()``, C extensions, child processes) goes
-        to stderr instead, so it cannot corrupt the protocol stream.
+        to stderr instead, so it cannot corrupt the protocol stream. ``write_timeout``: seconds a
+        client may read nothing while output waits (at most 4 MiB is queued) before the session ends.
         """
         sys.stdout.flush()
-        await self._runtime.serve_stdio()
+        await self._runtime.serve_stdio(write_timeout)
 
     async def run_http(
         self,
@@ -457,6 +458,7 @@ class McpServer:
         body_read_timeout: float = 30.0,
         keep_alive_timeout: float = 60.0,
         max_connections: int = 1024,
+        write_timeout: float = 30.0,
         announce: bool = True,
         legacy_sse: bool = True,
     ) -> None:
@@ -484,6 +486,9 @@ class McpServer:
             body_read_timeout: Seconds a request's body may take after its headers (else 400).
             keep_alive_timeout: Seconds an idle connection (nothing in flight) stays open.
             max_connections: Open connections beyond this get 503 + ``Retry-After`` and are closed.
+            write_timeout: Seconds a client may read nothing from a stream with output waiting (each
+                stream queues at most 4 MiB; awaited notifications wait for room) before it loses
+                the stream; a stateless call is then cancelled.
             announce: Print the URL to stderr once listening.
             legacy_sse: Also serve the 2024-11-05 HTTP+SSE transport (``GET /sse`` + ``/messages``);
                 False answers those paths 404.
@@ -511,6 +516,7 @@ class McpServer:
             keep_alive_timeout_s=float(keep_alive_timeout),
             max_connections=max_connections,
             legacy_sse=legacy_sse,
+            write_timeout_s=float(write_timeout),
         )
 
     def asgi_app(self, **options: Any) -> Any:

@@ -37,6 +37,7 @@ async def run_websocket_server(
     allowed_origins: list[str] | None = None,
     max_connections: int = 10_000,
     ping_interval: float = 30.0,
+    write_timeout: float = 30.0,
     announce: bool = True,
 ) -> None:
     """Serves `server` over WebSocket on ``ws://host:port/path`` until cancelled.
@@ -56,6 +57,8 @@ async def run_websocket_server(
             protection, as for HTTP).
         max_connections: Open connections beyond this are refused with 503.
         ping_interval: Seconds between server pings; a peer silent for two intervals is closed.
+        write_timeout: Seconds a client may read nothing while output waits (at most 4 MiB is
+            queued per connection) before it is disconnected.
         announce: Print the URL to stderr once listening.
     """
 
@@ -77,4 +80,5 @@ async def run_websocket_server(
         allowed_origins=list(allowed_origins or []),
         max_connections=max_connections,
         ping_interval_s=float(ping_interval),
+        write_timeout_s=float(write_timeout),
     )

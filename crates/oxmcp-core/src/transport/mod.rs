@@ -27,6 +27,7 @@ pub mod gate;
 pub mod http;
 mod listen;
 pub mod memory;
+pub mod queue;
 pub mod stdio;
 pub mod ws;
 mod ws_gate;

@@ -7,10 +7,11 @@
 //! `print()`, a C extension or a child process cannot corrupt the stream.
 
 use super::framing::{Frame, LineReader};
+use super::queue::{queue, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET, DEFAULT_WRITE_TIMEOUT};
 use crate::jsonrpc::{self, ErrorObject};
+use crate::server::outbound::WaitForRoom;
 use crate::server::{Inbound, Outbound, Server, Session};
 use std::io::{self, BufReader, Read, Write};
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -22,11 +23,21 @@ pub struct StdioOptions {
     /// Default zero: a client closes stdin to shut the server down (the MCP clients send SIGTERM
     /// 2 s later), so calls are cancelled at once and their cleanup runs while there is time.
     pub eof_grace: Duration,
+    /// A client that reads nothing from stdout for this long while frames wait loses the
+    /// connection: the session ends (logged at warning). Default 30 s.
+    pub write_timeout: Duration,
+    /// Bytes queued for stdout before producers of notifications wait (default 4 MiB).
+    pub stream_budget: usize,
 }
 
 impl Default for StdioOptions {
     fn default() -> Self {
-        StdioOptions { max_message_bytes: crate::server::DEFAULT_MAX_MESSAGE_BYTES, eof_grace: Duration::ZERO }
+        StdioOptions {
+            max_message_bytes: crate::server::DEFAULT_MAX_MESSAGE_BYTES,
+            eof_grace: Duration::ZERO,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            stream_budget: DEFAULT_STREAM_BUDGET,
+        }
     }
 }
 
@@ -35,11 +46,21 @@ enum ToWriter {
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
-struct WriterSink(mpsc::Sender<ToWriter>);
+struct WriterSink(QueueSender<ToWriter>);
 
 impl Outbound for WriterSink {
     fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(ToWriter::Frame(frame));
+        let n = frame.len() + 1;
+        let _ = self.0.send(ToWriter::Frame(frame), n);
+    }
+    fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+    fn wait_for_room(&self) -> Option<WaitForRoom> {
+        self.0.wait_for_room()
+    }
+    fn block_for_room(&self, limit: Duration) -> bool {
+        self.0.block_for_room(limit)
     }
 }
 
@@ -56,9 +77,11 @@ where
     W: Write + Send + 'static,
 {
     let session = server.session();
-    let (tx, rx) = mpsc::channel();
-    let closed = CancellationToken::new(); // input ended or output broke
+    let (tx, rx) = queue(options.stream_budget, options.write_timeout, "stdio connection");
+    let closed = CancellationToken::new(); // input ended, output broke, or the client stopped reading
     let input_done = CancellationToken::new();
+    let stalled = closed.clone();
+    tx.on_stall(move || stalled.cancel());
 
     spawn_writer(output, rx, closed.clone())?;
     let inbound = Inbound::new(Arc::new(WriterSink(tx.clone())));
@@ -80,7 +103,7 @@ where
     session.cancel_all();
     // Everything answered so far reaches the client before we return.
     let (ack_tx, ack_rx) = tokio::sync::oneshot::channel();
-    if tx.send(ToWriter::Flush(ack_tx)).is_ok() {
+    if tx.send(ToWriter::Flush(ack_tx), 0) {
         let _ = tokio::time::timeout(Duration::from_secs(2), ack_rx).await;
     }
     Ok(())
@@ -127,14 +150,14 @@ fn spawn_reader<R: Read + Send + 'static>(
 
 fn spawn_writer<W: Write + Send + 'static>(
     mut output: W,
-    rx: mpsc::Receiver<ToWriter>,
+    mut rx: QueueReceiver<ToWriter>,
     closed: CancellationToken,
 ) -> io::Result<()> {
     std::thread::Builder::new().name("oxmcp-stdout".into()).spawn(move || {
         let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
         let mut acks = Vec::new();
         let mut broken = false;
-        while let Ok(first) = rx.recv() {
+        while let Some(first) = rx.blocking_recv() {
             let mut next = Some(first);
             // Coalesce what is already queued into one write (bounded, so huge frames flow).
             while let Some(msg) = next.take() {
@@ -146,7 +169,7 @@ fn spawn_writer<W: Write + Send + 'static>(
                     ToWriter::Flush(ack) => acks.push(ack),
                 }
                 if buf.len() < 1 << 20 {
-                    next = rx.try_recv().ok();
+                    next = rx.try_recv();
                 }
             }
             if !broken && !buf.is_empty() {

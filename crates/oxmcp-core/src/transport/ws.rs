@@ -28,8 +28,10 @@
 use super::gate::{self, CHALLENGE};
 use super::http::{header_list, AccessPolicy};
 use super::listen::{self, Connections};
+use super::queue::{queue, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET};
 use super::ws_gate::{head_headers, read_head, Replayed};
 use crate::jsonrpc::{self, ErrorObject};
+use crate::server::outbound::WaitForRoom;
 use crate::server::{Headers, Inbound, Outbound, Principal, Server, Session};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, StreamExt};
@@ -37,7 +39,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
@@ -67,8 +68,11 @@ pub struct WsOptions {
     /// How often the server pings; a peer that sends nothing (not even a pong) for two intervals
     /// is disconnected.
     pub ping_interval: Duration,
-    /// How long one batch of outgoing frames may take to write (a client that stops reading).
+    /// How long one batch of outgoing frames may take to write, and how long queued frames may
+    /// wait for a client that reads nothing (it is disconnected). Default 30 s.
     pub write_timeout: Duration,
+    /// Bytes queued for one connection before producers of notifications wait (default 4 MiB).
+    pub stream_budget: usize,
     /// How long closing a connection may take (the close frame out, the peer's close back).
     pub close_grace: Duration,
 }
@@ -83,6 +87,7 @@ impl Default for WsOptions {
             handshake_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
+            stream_budget: DEFAULT_STREAM_BUDGET,
             close_grace: Duration::from_secs(2),
         }
     }
@@ -146,12 +151,31 @@ enum Out {
     Close(Option<CloseFrame>),
 }
 
+impl Out {
+    fn size(&self) -> usize {
+        match self {
+            Out::Frame(f) => f.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// The session's [`Outbound`]: any thread may send; the writer task writes.
-struct WsOutbound(mpsc::UnboundedSender<Out>);
+struct WsOutbound(QueueSender<Out>);
 
 impl Outbound for WsOutbound {
     fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(Out::Frame(frame));
+        let n = frame.len();
+        let _ = self.0.send(Out::Frame(frame), n);
+    }
+    fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+    fn wait_for_room(&self) -> Option<WaitForRoom> {
+        self.0.wait_for_room()
+    }
+    fn block_for_room(&self, limit: Duration) -> bool {
+        self.0.block_for_room(limit)
     }
 }
 
@@ -261,7 +285,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
     };
 
     let (sink, mut frames) = ws.split();
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = queue(options.stream_budget, options.write_timeout, "WebSocket connection");
     let writer_dead = CancellationToken::new();
     let mut writer = tokio::spawn(write_loop(sink, rx, options.write_timeout, writer_dead.clone()));
     let session: Arc<Session> = shared.server.session();
@@ -283,7 +307,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
                     tracing::info!(target: TARGET, "closing a connection silent for {:?}", last_heard.elapsed());
                     break (close_frame(CloseCode::Policy, "no traffic, no pong"), Then::AwaitClose);
                 }
-                let _ = tx.send(Out::Ping);
+                let _ = tx.send(Out::Ping, 0);
             }
             next = frames.next() => match next {
                 None => break (None, Then::Nothing),
@@ -319,7 +343,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
 
     // The socket is done for this session: nothing in flight may answer any more.
     session.cancel_all();
-    let _ = tx.send(Out::Close(close));
+    let _ = tx.send(Out::Close(close), 0);
     drop(inbound);
     drop(tx);
     let sink = match tokio::time::timeout(options.close_grace, &mut writer).await {
@@ -388,20 +412,25 @@ fn text_message(frame: Vec<u8>) -> Message {
 
 /// Writes what the connection's [`Outbound`] queues: everything already queued, then one flush,
 /// each batch bounded by `write_timeout`. Cancels `dead` if writing fails or stalls; returns the sink.
-async fn write_loop<S>(
-    mut sink: S,
-    mut rx: mpsc::UnboundedReceiver<Out>,
-    write_timeout: Duration,
-    dead: CancellationToken,
-) -> S
+async fn write_loop<S>(mut sink: S, mut rx: QueueReceiver<Out>, write_timeout: Duration, dead: CancellationToken) -> S
 where
     S: Sink<Message, Error = WsError> + Unpin,
 {
     const BATCH: usize = 256;
+    const BATCH_BYTES: usize = 1 << 20;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
-        if rx.recv_many(&mut batch, BATCH).await == 0 {
-            break; // every sender is gone
+        let Some(first) = rx.recv().await else {
+            break; // every sender is gone, or the client stalled and the queue closed
+        };
+        // Take what is already queued, up to a count and a size: frames taken leave the queue's
+        // budget, so the batch is bounded too.
+        let mut taken = first.size();
+        batch.push(first);
+        while batch.len() < BATCH && taken < BATCH_BYTES {
+            let Some(next) = rx.try_recv() else { break };
+            taken += next.size();
+            batch.push(next);
         }
         let mut closing = false;
         let write = async {

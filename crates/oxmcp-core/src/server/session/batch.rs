@@ -84,4 +84,10 @@ impl Outbound for BatchCollector {
     fn skip(&self) {
         self.arrive(None);
     }
+    fn wait_for_room(&self) -> Option<crate::server::outbound::WaitForRoom> {
+        self.out.wait_for_room()
+    }
+    fn block_for_room(&self, limit: std::time::Duration) -> bool {
+        self.out.block_for_room(limit)
+    }
 }

@@ -34,9 +34,21 @@ impl Outbound for Discard {
 /// standalone stream, whichever it is when they are sent.
 struct SessionStream(Weak<Session>);
 
+impl SessionStream {
+    fn current(&self) -> Option<Arc<dyn Outbound>> {
+        self.0.upgrade().and_then(|session| lock(&session.standalone).clone())
+    }
+}
+
 impl Outbound for SessionStream {
     fn send(&self, frame: Vec<u8>) {
         self.send_notification(frame)
+    }
+    fn wait_for_room(&self) -> Option<crate::server::outbound::WaitForRoom> {
+        self.current()?.wait_for_room()
+    }
+    fn block_for_room(&self, limit: std::time::Duration) -> bool {
+        self.current().is_none_or(|out| out.block_for_room(limit))
     }
     fn send_notification(&self, frame: Vec<u8>) {
         let Some(session) = self.0.upgrade() else { return };

@@ -1,12 +1,14 @@
-//! Response bodies: a whole buffer, or a stream fed by a channel (SSE).
+//! Response bodies: a whole buffer, or a stream fed by a bounded queue (SSE; see
+//! `transport::queue`: the body is the queue's reader, so a client that stops reading stops
+//! taking from it and its producers wait).
 
+use crate::transport::queue::QueueReceiver;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio::sync::mpsc;
 
 pub type BoxBody = http_body_util::combinators::BoxBody<Bytes, Infallible>;
 
@@ -18,15 +20,15 @@ pub fn empty() -> BoxBody {
     full(Bytes::new())
 }
 
-/// A body that yields what arrives on a channel, and ends when the channel closes. `guard` lives
-/// as long as the body: dropping it (the client went away) is how streams learn of disconnects.
+/// A body that yields what arrives on a queue, and ends when the queue does. `guard` lives as long
+/// as the body: dropping it (the client went away) is how streams learn of disconnects.
 pub struct ChannelBody<G: Send + 'static> {
-    rx: mpsc::UnboundedReceiver<Bytes>,
+    rx: QueueReceiver<Bytes>,
     _guard: G,
 }
 
 impl<G: Send + Sync + Unpin + 'static> ChannelBody<G> {
-    pub fn boxed(rx: mpsc::UnboundedReceiver<Bytes>, guard: G) -> BoxBody {
+    pub fn boxed(rx: QueueReceiver<Bytes>, guard: G) -> BoxBody {
         BoxBody::new(ChannelBody { rx, _guard: guard })
     }
 }

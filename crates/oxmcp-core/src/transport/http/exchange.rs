@@ -2,8 +2,13 @@
 //! plain JSON, unless a notification for the request comes first, in which case the answer
 //! becomes an SSE stream (notifications, then the response). Handshake-era streams are recorded
 //! so a client can resume them; in the stateless era a dropped exchange cancels the work.
+//!
+//! Every answer goes through a bounded queue (`transport::queue`): notifications from user code
+//! wait for room, so a client that does not read holds up the tool, not the server's memory; a
+//! client that reads nothing for `write_timeout` loses the stream (and a stateless call is
+//! cancelled).
 
-use super::body::{self, BoxBody, ChannelBody};
+use super::body::{self, BoxBody};
 use super::headers::header_list;
 use super::incoming::expects_answer;
 use super::state::State;
@@ -11,12 +16,18 @@ use super::status::{json_response, plain_status, response_status, with_session_i
 use super::stream::{replay_body, sse_response};
 use crate::jsonrpc::Incoming;
 use crate::protocol::ProtocolVersion;
+use crate::server::outbound::WaitForRoom;
 use crate::server::{Inbound, Outbound, Principal, Session};
+use crate::transport::queue::{queue, QueueReceiver, QueueSender};
 use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A frame for one HTTP request's answer.
 enum OutFrame {
@@ -34,14 +45,25 @@ impl OutFrame {
     }
 }
 
-struct RequestOutbound(mpsc::UnboundedSender<OutFrame>);
+struct RequestOutbound(QueueSender<OutFrame>);
 
 impl Outbound for RequestOutbound {
     fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(OutFrame::Response(frame));
+        let n = frame.len();
+        let _ = self.0.send(OutFrame::Response(frame), n);
     }
     fn send_notification(&self, frame: Vec<u8>) {
-        let _ = self.0.send(OutFrame::Notification(frame));
+        let n = frame.len();
+        let _ = self.0.send(OutFrame::Notification(frame), n);
+    }
+    fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+    fn wait_for_room(&self) -> Option<WaitForRoom> {
+        self.0.wait_for_room()
+    }
+    fn block_for_room(&self, limit: Duration) -> bool {
+        self.0.block_for_room(limit)
     }
 }
 
@@ -69,7 +91,20 @@ pub(super) async fn exchange(
 ) -> Response<BoxBody> {
     let modern = session_id.is_none();
     let answers = expects_answer(&incoming, session.negotiated_version().is_some_and(ProtocolVersion::allows_batches));
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (budget, write_timeout) = state.stream_limits();
+    // A handshake-era answer is drained into the replay store by a task that waits for the live
+    // reader; that reader's own queue times out first, so this one gets twice as long.
+    let timeout = if session_id.is_some() { write_timeout * 2 } else { write_timeout };
+    let (tx, mut rx) = queue(budget, timeout, "response stream");
+    if modern {
+        // A stateless call whose client stopped reading is cancelled.
+        let weak = Arc::downgrade(session);
+        tx.on_stall(move || {
+            if let Some(s) = weak.upgrade() {
+                s.cancel_all();
+            }
+        });
+    }
     let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)), principal };
     session.handle_incoming(incoming, &inbound);
     drop(inbound);
@@ -108,18 +143,41 @@ pub(super) async fn exchange(
 }
 
 /// Turns an answer into an SSE stream: the first notification, what follows, then the response.
-fn stream(first: Vec<u8>, mut rx: mpsc::UnboundedReceiver<OutFrame>, guard: CancelOnDrop) -> Response<BoxBody> {
-    let (tx, body_rx) = mpsc::unbounded_channel();
-    let _ = tx.send(body::sse_event(None, &first));
-    tokio::spawn(async move {
-        while let Some(frame) = rx.recv().await {
-            let (bytes, last) = frame.into_parts();
-            if tx.send(body::sse_event(None, &bytes)).is_err() || last {
-                break;
-            }
+/// The body reads the request's queue itself, so frames leave it only as fast as the client reads.
+fn stream(first: Vec<u8>, rx: QueueReceiver<OutFrame>, guard: CancelOnDrop) -> Response<BoxBody> {
+    sse_response(BoxBody::new(AnswerBody { first: Some(first), rx, done: false, _guard: guard }))
+}
+
+struct AnswerBody {
+    first: Option<Vec<u8>>,
+    rx: QueueReceiver<OutFrame>,
+    done: bool,
+    _guard: CancelOnDrop,
+}
+
+impl Body for AnswerBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(Frame::data(body::sse_event(None, &first)))));
         }
-    });
-    sse_response(ChannelBody::boxed(body_rx, guard))
+        if self.done {
+            return Poll::Ready(None);
+        }
+        self.rx.poll_recv(cx).map(|next| {
+            next.map(|frame| {
+                let (bytes, last) = frame.into_parts();
+                self.done = last;
+                Ok(Frame::data(body::sse_event(None, &bytes)))
+            })
+        })
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
+    }
 }
 
 /// A handshake-era answer as an SSE stream whose events are recorded, so that a client whose
@@ -129,25 +187,31 @@ fn resumable_stream(
     session_id: &str,
     version: Option<ProtocolVersion>,
     first: Vec<u8>,
-    mut rx: mpsc::UnboundedReceiver<OutFrame>,
+    mut rx: QueueReceiver<OutFrame>,
     ended: tokio_util::sync::CancellationToken,
 ) -> Response<BoxBody> {
     let stream = state.next_stream_name();
     let key = format!("{session_id}/{stream}");
     state.events.append(&key, Bytes::from(first));
-    let (store, recorded) = (state.events.clone(), key.clone());
+    // 2025-11-25 clients get a priming event (an id and no data) and a retry interval first.
+    let priming = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
+    let (body, mut delivered) =
+        replay_body(state.events.clone(), key.clone(), stream, 0, priming, state.stream_limits());
+    let store = state.events.clone();
     tokio::spawn(async move {
         // The session's end (DELETE, expiry) ends the stream even while a call still runs.
         while let Some(frame) = tokio::select! { f = rx.recv() => f, _ = ended.cancelled() => None } {
             let (bytes, last) = frame.into_parts();
-            store.append(&recorded, Bytes::from(bytes));
+            let n = store.append(&key, Bytes::from(bytes));
             if last {
                 break;
             }
+            // Record no faster than the connected client reads: at most one event ahead of what
+            // its body took. Once it is gone or stalled (the body's task ends), the store's
+            // per-stream budget bounds what is kept for a resumption.
+            let _ = delivered.wait_for(|&d| d + 1 >= n).await;
         }
-        store.finish(&recorded);
+        store.finish(&key);
     });
-    // 2025-11-25 clients get a priming event (an id and no data) and a retry interval first.
-    let priming = version.is_some_and(|v| v >= ProtocolVersion::V2025_11_25);
-    sse_response(replay_body(state.events.clone(), key, stream, 0, priming))
+    sse_response(body)
 }

@@ -10,11 +10,11 @@ use super::status::{error_response, method_not_allowed, plain_status, with_sessi
 use super::stream::{keep_alive, parse_event_id, replay_body, sse_response, SseOutbound};
 use crate::jsonrpc::ErrorObject;
 use crate::server::Principal;
+use crate::transport::queue::queue;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// GET: the standalone SSE stream of a handshake-era session, or the rest of a broken one.
 pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principal>) -> Response<BoxBody> {
@@ -32,15 +32,17 @@ pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principa
     if let Some((stream, after)) = header(headers, "last-event-id").and_then(parse_event_id) {
         let key = format!("{}/{stream}", entry.id);
         if state.events.read_after(&key, after).is_some() {
-            let body = replay_body(state.events.clone(), key, stream.to_string(), after, false);
+            let (body, _) =
+                replay_body(state.events.clone(), key, stream.to_string(), after, false, state.stream_limits());
             // The client waits on the rest of a call: its session lives meanwhile.
             return with_session_id(entry.attach().hold(sse_response(body)), &entry.id);
         }
     }
-    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+    let (budget, write_timeout) = state.stream_limits();
+    let (tx, rx) = queue::<Bytes>(budget, write_timeout, "GET SSE stream");
     {
         let mut slot = entry.standalone.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.as_ref().is_some_and(|s| !s.is_closed()) {
+        if slot.as_ref().is_some_and(|s| s.is_open()) {
             return error_response(
                 StatusCode::CONFLICT,
                 ErrorObject::invalid_request("a GET stream is already open for this session"),
@@ -49,7 +51,7 @@ pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principa
         *slot = Some(tx.clone());
     }
     entry.session.set_standalone(Some(Arc::new(SseOutbound(tx.clone()))));
-    keep_alive(tx, state.options.keepalive);
+    keep_alive(&tx, state.options.keepalive);
     with_session_id(sse_response(ChannelBody::boxed(rx, ())), &entry.id)
 }
 

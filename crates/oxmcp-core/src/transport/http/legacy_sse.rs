@@ -12,10 +12,10 @@ use super::status::{error_response, plain_status};
 use super::stream::{keep_alive, sse_response, SseOutbound};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Inbound, Principal};
+use crate::transport::queue::queue;
 use bytes::Bytes;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// Ends the session when its stream's body is dropped (client disconnected or server stopping).
 struct EndOnDrop {
@@ -41,14 +41,19 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>, principal: Option<Pr
         );
     }
     let id = mint_id();
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (budget, write_timeout) = state.stream_limits();
+    let (tx, rx) = queue(budget, write_timeout, "legacy SSE stream");
+    // The session lives as long as its stream: a client that stopped reading ends it.
+    let (ending, ended) = (state.clone(), id.clone());
+    tx.on_stall(move || ending.sse.remove(&ended));
     let inbound = Inbound { principal, ..Inbound::new(Arc::new(SseOutbound(tx.clone()))) };
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));
     state.sse.insert(id.clone(), session);
     let endpoint = format!("{}?session_id={id}", state.options.sse_messages_path);
-    let _ = tx.send(Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n")));
-    keep_alive(tx, state.options.keepalive);
+    let event = Bytes::from(format!("event: endpoint\ndata: {endpoint}\n\n"));
+    let _ = tx.send(event.clone(), event.len());
+    keep_alive(&tx, state.options.keepalive);
     sse_response(ChannelBody::boxed(rx, EndOnDrop { state: state.clone(), id }))
 }
 

@@ -40,6 +40,15 @@ pub struct HttpOptions {
     pub max_sessions_per_principal: usize,
     /// A session nothing names after its `initialize` ends after this long. Default 10 s.
     pub uninitialized_session_timeout: Duration,
+    /// A client that reads nothing from a stream with frames waiting for this long loses the
+    /// stream (closed, logged at warning; a stateless call on it is cancelled). Default 30 s.
+    pub write_timeout: Duration,
+    /// Bytes one outbound stream may queue before its producers wait (default 4 MiB; one larger
+    /// frame is still admitted).
+    pub stream_budget: usize,
+    /// Bounds of the replay store for `Last-Event-ID` (default 64 MiB in total, 4 MiB per stream,
+    /// finished streams kept 5 minutes).
+    pub replay: super::events::EventLimits,
 }
 
 impl Default for HttpOptions {
@@ -60,6 +69,9 @@ impl Default for HttpOptions {
             max_connections: 1024,
             max_sessions_per_principal: 100,
             uninitialized_session_timeout: Duration::from_secs(10),
+            write_timeout: crate::transport::queue::DEFAULT_WRITE_TIMEOUT,
+            stream_budget: crate::transport::queue::DEFAULT_STREAM_BUDGET,
+            replay: Default::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use super::held::hold;
 use super::status::error_response_for;
 use crate::jsonrpc::{codes, ErrorObject, RequestId};
 use crate::server::{Inbound, Principal, Server, Session};
+use crate::transport::queue::QueueSender;
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 use hyper::{Response, StatusCode};
@@ -27,7 +28,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 
 pub struct LegacySession {
     pub id: String,
@@ -43,7 +43,7 @@ pub struct LegacySession {
     /// Open HTTP exchanges of the session: POSTs being answered, their SSE answers.
     attached: AtomicUsize,
     /// The standalone GET stream, if one is open.
-    pub standalone: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    pub standalone: Mutex<Option<QueueSender<Bytes>>>,
 }
 
 impl LegacySession {
@@ -52,7 +52,7 @@ impl LegacySession {
     }
 
     fn stream_open(&self) -> bool {
-        self.standalone.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|s| !s.is_closed())
+        self.standalone.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_some_and(|s| s.is_open())
     }
 
     /// Whether the client is attached: an answer of the session is being sent, or its GET stream
@@ -148,6 +148,8 @@ impl Table {
     }
 }
 
+type OnEnd = Box<dyn Fn(&str) + Send + Sync>;
+
 pub struct SessionTable {
     epoch: Instant,
     sessions: Mutex<Table>,
@@ -157,6 +159,8 @@ pub struct SessionTable {
     pub max_per_principal: usize,
     /// How long a session may go unnamed after its `initialize`.
     pub uninitialized_timeout: Duration,
+    /// Told the id of every session that ends (the replay store forgets its streams).
+    on_end: std::sync::OnceLock<OnEnd>,
 }
 
 /// A new session id: 128 bits from the OS CSPRNG, hex (visible ASCII, as the spec requires).
@@ -176,6 +180,18 @@ impl SessionTable {
             max_sessions: max_sessions.max(1),
             max_per_principal: 100,
             uninitialized_timeout: Duration::from_secs(10),
+            on_end: Default::default(),
+        }
+    }
+
+    /// Sets what to tell when a session ends (once; later calls are ignored).
+    pub fn on_end(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        let _ = self.on_end.set(Box::new(f));
+    }
+
+    fn ended(&self, id: &str) {
+        if let Some(f) = self.on_end.get() {
+            f(id);
         }
     }
 
@@ -239,7 +255,7 @@ impl SessionTable {
                 Ok(entry)
             }
         };
-        end(&expired);
+        self.end(&expired);
         if let Err(why) = &entry {
             // A caller can provoke this at will: debug, not a log line per attempt at warn.
             tracing::debug!(target: "oxmcp.transport.http", "refused a new session: {why}");
@@ -276,6 +292,7 @@ impl SessionTable {
         match removed {
             Some(s) => {
                 s.session.cancel_all();
+                self.ended(id);
                 true
             }
             None => false,
@@ -293,7 +310,7 @@ impl SessionTable {
     /// Ends the sessions whose time is up (see the module's rules); returns how many.
     pub fn sweep(&self) -> usize {
         let expired = self.take_expired(&mut self.lock(), self.now_ms());
-        end(&expired);
+        self.end(&expired);
         expired.len()
     }
 
@@ -314,21 +331,22 @@ impl SessionTable {
             .collect();
         ids.iter().filter_map(|id| table.remove(id)).collect()
     }
-}
 
-/// Ends swept sessions (outside the table's lock): their calls are cancelled. One log line per
-/// sweep, however many sessions it ends.
-fn end(sessions: &[Arc<LegacySession>]) {
-    let calls: usize = sessions.iter().map(|s| s.session.inflight()).sum();
-    if calls > 0 {
-        tracing::info!(
-            target: "oxmcp.transport.http",
-            "ended {} session(s) whose client is gone, cancelling {calls} call(s) in flight",
-            sessions.len()
-        );
-    }
-    for s in sessions {
-        s.session.cancel_all();
+    /// Ends swept sessions (outside the table's lock): their calls are cancelled and their
+    /// recorded streams forgotten. One log line per sweep, however many sessions it ends.
+    fn end(&self, sessions: &[Arc<LegacySession>]) {
+        let calls: usize = sessions.iter().map(|s| s.session.inflight()).sum();
+        if calls > 0 {
+            tracing::info!(
+                target: "oxmcp.transport.http",
+                "ended {} session(s) whose client is gone, cancelling {calls} call(s) in flight",
+                sessions.len()
+            );
+        }
+        for s in sessions {
+            s.session.cancel_all();
+            self.ended(&s.id);
+        }
     }
 }
 

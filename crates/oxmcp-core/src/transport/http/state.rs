@@ -7,7 +7,7 @@ use super::security::AccessPolicy;
 use super::sessions::{mint_id, SessionTable, SseSessions};
 use crate::server::Server;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 pub(super) struct State {
@@ -27,15 +27,16 @@ impl State {
     pub(super) fn new(server: Server, options: HttpOptions, policy: AccessPolicy) -> Self {
         let sessions = SessionTable::new(options.session_idle_timeout, options.max_sessions)
             .with_limits(options.max_sessions_per_principal, options.uninitialized_session_timeout);
-        State {
-            server,
-            options,
-            policy,
-            sessions,
-            sse: Default::default(),
-            events: Arc::new(MemoryEventStore::default()),
-            started: Instant::now(),
-        }
+        let events: Arc<dyn EventStore> = Arc::new(MemoryEventStore::with_limits(options.replay.clone()));
+        // A session's recorded streams go when it ends (DELETE, idle sweep, expiry).
+        let store = events.clone();
+        sessions.on_end(move |id| store.forget_session(id));
+        State { server, options, policy, sessions, sse: Default::default(), events, started: Instant::now() }
+    }
+
+    /// The queue limits of one outbound stream: (budget in bytes, write timeout).
+    pub(super) fn stream_limits(&self) -> (usize, Duration) {
+        (self.options.stream_budget, self.options.write_timeout)
     }
 
     /// A name for a new resumable POST stream: 128 random bits (`p` + hex), so an event id
@@ -54,9 +55,14 @@ pub(super) async fn sweep_sessions(state: Arc<State>, shutdown: CancellationToke
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.cancelled() => return,
         }
+        state.events.sweep();
         let n = state.sessions.sweep();
         if n > 0 {
             tracing::debug!(target: "oxmcp.transport.http", "ended {n} session(s) whose time was up");
         }
     }
 }
+
+#[cfg(test)]
+#[path = "session_end_tests.rs"]
+mod session_end_tests;

@@ -5,12 +5,13 @@
 use super::body::{self, BoxBody, ChannelBody};
 use super::events::EventStore;
 use crate::server::Outbound;
+use crate::transport::queue::{queue, QueueSender};
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 use hyper::Response;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 pub(super) fn sse_response(body: BoxBody) -> Response<BoxBody> {
     let mut r = Response::new(body);
@@ -23,27 +24,35 @@ pub(super) fn sse_response(body: BoxBody) -> Response<BoxBody> {
 
 /// A stream that belongs to a session rather than to one request (the standalone GET stream, the
 /// legacy SSE stream): every frame is a `message` event.
-pub(super) struct SseOutbound(pub(super) mpsc::UnboundedSender<Bytes>);
+pub(super) struct SseOutbound(pub(super) QueueSender<Bytes>);
 
 impl Outbound for SseOutbound {
     fn send(&self, frame: Vec<u8>) {
-        let _ = self.0.send(body::sse_event(None, &frame));
+        let event = body::sse_event(None, &frame);
+        let _ = self.0.send(event.clone(), event.len());
     }
     fn is_open(&self) -> bool {
-        !self.0.is_closed()
+        self.0.is_open()
+    }
+    fn wait_for_room(&self) -> Option<crate::server::outbound::WaitForRoom> {
+        self.0.wait_for_room()
+    }
+    fn block_for_room(&self, limit: Duration) -> bool {
+        self.0.block_for_room(limit)
     }
 }
 
 /// Sends an SSE comment every `every` until the stream's body is gone, so that proxies and
-/// clients do not time out an open stream that has nothing to say. It holds the stream weakly:
-/// once its owner (the session) lets go, the stream ends instead of living on keep-alives.
-pub(super) fn keep_alive(tx: mpsc::UnboundedSender<Bytes>, every: Duration) {
-    let tx = tx.downgrade();
+/// clients do not time out an open stream that has nothing to say.
+/// Ends with the stream: when its body is dropped, the stream closes (a stalled client), or
+/// nothing else can write to it any more (its session ended): the comments do not keep it open.
+pub(super) fn keep_alive(tx: &QueueSender<Bytes>, every: Duration) {
+    let tx = tx.keep_alive_handle();
+    const COMMENT: &[u8] = b": keep-alive\n\n";
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
-            let Some(tx) = tx.upgrade() else { return };
-            if tx.send(Bytes::from_static(b": keep-alive\n\n")).is_err() {
+            if !tx.send(Bytes::from_static(COMMENT), COMMENT.len()) {
                 return;
             }
         }
@@ -58,17 +67,22 @@ pub(super) fn parse_event_id(id: &str) -> Option<(&str, u64)> {
 
 /// A body that sends the events of `key` numbered after `after` (as `stream-N` ids), then
 /// follows the stream live until it completes. With `priming`, an event with an id and no data
-/// (and a retry interval) comes first, so the client has something to resume from.
+/// (and a retry interval) comes first, so the client has something to resume from. `limits`: the
+/// body's queue (budget in bytes, write timeout). Also returns the number of the last event handed
+/// to the body, so that the stream's producer can keep pace with the client (it ends with the body).
 pub(super) fn replay_body(
     store: Arc<dyn EventStore>,
     key: String,
     stream: String,
     after: u64,
     priming: bool,
-) -> BoxBody {
-    let (tx, rx) = mpsc::unbounded_channel();
+    limits: (usize, Duration),
+) -> (BoxBody, watch::Receiver<u64>) {
+    let (tx, rx) = queue(limits.0, limits.1, "resumable SSE stream");
+    let (delivered, progress) = watch::channel(after);
     if priming {
-        let _ = tx.send(Bytes::from(format!("id: {stream}-{after}\nretry: 1000\ndata: \n\n")));
+        let event = Bytes::from(format!("id: {stream}-{after}\nretry: 1000\ndata: \n\n"));
+        let _ = tx.send(event.clone(), event.len());
     }
     tokio::spawn(async move {
         let mut seen = after;
@@ -76,10 +90,18 @@ pub(super) fn replay_body(
             let wait = store.wait_after(&key, seen);
             let Some((events, done)) = store.read_after(&key, seen) else { return };
             for (n, message) in events {
-                if tx.send(body::sse_event(Some(&format!("{stream}-{n}")), &message)).is_err() {
-                    return; // the client went away again; the events stay in the store
+                // Taken from the store only as fast as the client reads.
+                if let Some(room) = tx.wait_for_room() {
+                    if !room.await {
+                        return; // the client went away (or stalled); the events stay in the store
+                    }
+                }
+                let event = body::sse_event(Some(&format!("{stream}-{n}")), &message);
+                if !tx.send(event.clone(), event.len()) {
+                    return;
                 }
                 seen = n;
+                delivered.send_replace(n);
             }
             if done {
                 return;
@@ -87,5 +109,5 @@ pub(super) fn replay_body(
             wait.await;
         }
     });
-    ChannelBody::boxed(rx, ())
+    (ChannelBody::boxed(rx, ()), progress)
 }

@@ -374,3 +374,39 @@ async fn the_mounted_endpoint_applies_the_session_caps_too() {
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key("retry-after"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_legacy_sse_endpoint_refuses_past_max_sessions_like_initialize_then_recovers() {
+    let options = HttpOptions { max_sessions: 1, ..HttpOptions::default() };
+    let (server, _handler) = setup();
+    let (addr, _stop) = serve(server, options);
+    blocking(move || {
+        // One open legacy stream fills the table (its first event names the message endpoint).
+        let mut first = Conn::open(&addr);
+        first.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+        let mut line = String::new();
+        first.reader.read_line(&mut line).unwrap();
+        assert!(line.contains("200"), "{line}");
+        let mut refused = Conn::open(&addr);
+        refused.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+        let answer = refused.answer();
+        assert_eq!(answer.status, 503);
+        assert!(answer.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+        assert_eq!(answer.json()["error"]["code"], -32030);
+        // The first client leaves: its session ends with its stream, and a new one fits.
+        drop(first);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let mut again = Conn::open(&addr);
+            again.send("GET", "/sse", &[("accept", "text/event-stream")], "");
+            let mut line = String::new();
+            again.reader.read_line(&mut line).unwrap();
+            if line.contains("200") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the table never made room: {line}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await;
+}

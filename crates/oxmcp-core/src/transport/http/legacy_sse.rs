@@ -6,7 +6,7 @@
 use super::body::{BoxBody, ChannelBody};
 use super::headers::{header_list, require_event_stream, require_json};
 use super::request_body::{read_message, RequestBody};
-use super::sessions::{mint_id, SseSession};
+use super::sessions::{mint_id, SessionRefused, SseSession};
 use super::state::State;
 use super::status::{error_response, plain_status};
 use super::stream::{keep_alive, sse_response, SseOutbound};
@@ -34,11 +34,17 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>, principal: Option<Pr
     if let Err(r) = require_event_stream(req.headers()) {
         return r;
     }
-    if state.sse.len() >= state.options.max_sessions {
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorObject::invalid_request("too many open SSE sessions"),
-        );
+    // The same caps and answers as handshake-era sessions: 503 when full, 429 past one caller's
+    // share, each with `Retry-After` and -32030.
+    let refused = if state.sse.len() >= state.options.max_sessions {
+        Some(SessionRefused::Full(state.options.max_sessions))
+    } else if principal.as_ref().is_some_and(|p| state.sse.held_by(p) >= state.options.max_sessions_per_principal) {
+        Some(SessionRefused::PrincipalCap(state.options.max_sessions_per_principal))
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        return why.response(None, state.sessions.retry_after());
     }
     let id = mint_id();
     let (budget, write_timeout) = state.stream_limits();

@@ -370,6 +370,11 @@ impl SseSessions {
         self.lock().len()
     }
 
+    /// How many open sessions `principal` holds (a scan: the table is bounded by `max_sessions`).
+    pub(super) fn held_by(&self, principal: &Principal) -> usize {
+        self.lock().values().filter(|s| s.inbound.principal.as_ref() == Some(principal)).count()
+    }
+
     /// The open session `id` if `principal` opened it; someone else's is not found (logged).
     pub(super) fn get_as(&self, id: &str, principal: Option<&Principal>) -> Option<Arc<SseSession>> {
         let found = self.lock().get(id).cloned()?;

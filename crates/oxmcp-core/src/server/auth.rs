@@ -8,9 +8,11 @@
 //! answers to the server's own requests, and tasks. No authentication step: no principal
 //! (anonymous), and a session id or task id is then the only capability.
 
-use crate::server::handler::Headers;
 use std::fmt;
 use std::sync::Arc;
+
+/// HTTP headers of the request (names lower-cased); empty on stdio.
+pub type Headers = Vec<(String, String)>;
 
 /// An authenticated caller: an opaque name chosen by the authentication step (a user id, a
 /// subject, or a digest of the credentials). Cheap to clone; equal names are the same caller.

@@ -8,6 +8,7 @@
 
 use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::protocol::ProtocolVersion;
+pub use crate::server::auth::Headers;
 use crate::server::auth::{AuthRequest, Principal};
 use crate::server::catalog::{PromptSpec, ResourceTarget, ToolSpec};
 use crate::server::logging::{LogGate, LogLevel};
@@ -16,9 +17,6 @@ use crate::server::request_state::Carried;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
-
-/// HTTP headers of the request (names lower-cased); empty on stdio.
-pub type Headers = Vec<(String, String)>;
 
 /// What a legacy session learnt from `initialize`.
 #[derive(Debug, Clone, Default)]

@@ -42,6 +42,9 @@ struct Inner<T> {
     last_read: Instant,
     waker: Option<Waker>,
     on_stall: Option<Hook>,
+    /// Threads blocked on `changed` (writer threads, sync producers). Only then is the condvar
+    /// notified: an unconditional notify is a futex syscall per frame on the async hot path.
+    sleepers: usize,
 }
 
 struct Shared<T> {
@@ -74,16 +77,30 @@ impl<T> Shared<T> {
         inner.items.push_back((item, bytes));
         inner.bytes += bytes;
         let waker = inner.waker.take();
+        let sleepers = inner.sleepers > 0;
         drop(inner);
         if let Some(w) = waker {
             w.wake();
         }
-        self.changed.notify_all();
+        if sleepers {
+            self.changed.notify_all();
+        }
         true
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner<T>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Blocks this thread on `changed` (at most `limit`), counted as a sleeper meanwhile.
+    fn sleep<'a>(&self, mut inner: MutexGuard<'a, Inner<T>>, limit: Option<Duration>) -> MutexGuard<'a, Inner<T>> {
+        inner.sleepers += 1;
+        let mut inner = match limit {
+            Some(limit) => self.changed.wait_timeout(inner, limit).map(|(g, _)| g).unwrap_or_else(|e| e.into_inner().0),
+            None => self.changed.wait(inner).unwrap_or_else(|e| e.into_inner()),
+        };
+        inner.sleepers -= 1;
+        inner
     }
 
     /// Closes the queue and frees what it holds; wakes everyone.
@@ -93,13 +110,16 @@ impl<T> Shared<T> {
         inner.bytes = 0;
         let waker = inner.waker.take();
         let hook = inner.on_stall.take();
+        let sleepers = inner.sleepers > 0;
         drop(inner);
         drop(items);
         if let Some(w) = waker {
             w.wake();
         }
         self.room.notify_waiters();
-        self.changed.notify_all();
+        if sleepers {
+            self.changed.notify_all();
+        }
         hook
     }
 
@@ -152,6 +172,7 @@ pub fn queue<T: Send + 'static>(
             last_read: Instant::now(),
             waker: None,
             on_stall: None,
+            sleepers: 0,
         }),
         changed: Condvar::new(),
         room: Notify::new(),
@@ -180,11 +201,14 @@ impl<T: Send + 'static> Drop for QueueSender<T> {
         inner.senders -= 1;
         if inner.senders == 0 {
             let waker = inner.waker.take();
+            let sleepers = inner.sleepers > 0;
             drop(inner);
             if let Some(w) = waker {
                 w.wake();
             }
-            self.shared.changed.notify_all();
+            if sleepers {
+                self.shared.changed.notify_all();
+            }
         }
     }
 }
@@ -281,7 +305,8 @@ impl<T: Send + 'static> QueueSender<T> {
             if inner.closed || inner.bytes < self.shared.budget {
                 continue;
             }
-            let _ = self.shared.changed.wait_timeout(inner, deadline.saturating_duration_since(now));
+            let inner = self.shared.sleep(inner, Some(deadline.saturating_duration_since(now)));
+            drop(inner);
         }
     }
 }
@@ -311,7 +336,9 @@ impl<T: Send + 'static> QueueReceiver<T> {
         inner.bytes -= bytes;
         if was_full && inner.bytes < self.shared.budget {
             self.shared.room.notify_waiters();
-            self.shared.changed.notify_all();
+            if inner.sleepers > 0 {
+                self.shared.changed.notify_all();
+            }
         }
         Some(item)
     }
@@ -358,7 +385,7 @@ impl<T: Send + 'static> QueueReceiver<T> {
             if inner.senders == 0 {
                 return None;
             }
-            inner = self.shared.changed.wait(inner).unwrap_or_else(|e| e.into_inner());
+            inner = self.shared.sleep(inner, None);
         }
     }
 }

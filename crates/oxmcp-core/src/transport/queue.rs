@@ -14,6 +14,7 @@
 //! - **Readers** are an HTTP body (`poll_recv`), a task (`recv`), or a thread (`blocking_recv`). When
 //!   every sender is gone and the queue is empty, the reader sees the end.
 
+use crate::server::outbound::{Outbound, WaitForRoom};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -394,6 +395,49 @@ impl<T: Send + 'static> Drop for QueueReceiver<T> {
     fn drop(&mut self) {
         let inner = self.shared.lock();
         let _ = self.shared.close(inner);
+    }
+}
+
+/// Turns a session's frame into a queue item and its size in bytes (what the budget counts).
+pub type Framer<T> = fn(Vec<u8>) -> (T, usize);
+
+/// A queue as a session's [`Outbound`]: every transport's, differing only in how a frame becomes
+/// an item (an SSE event, a WebSocket message, a line for stdout, a frame of one HTTP answer).
+pub struct QueueOutbound<T: Send + 'static> {
+    tx: QueueSender<T>,
+    frame: Framer<T>,
+    notification: Framer<T>,
+}
+
+impl<T: Send + 'static> QueueOutbound<T> {
+    /// Responses and notifications both become `frame(bytes)`.
+    pub fn new(tx: QueueSender<T>, frame: Framer<T>) -> Self {
+        QueueOutbound { tx, frame, notification: frame }
+    }
+
+    /// Notifications become `notification(bytes)` instead (an HTTP answer tells them apart).
+    pub fn with_notifications(self, notification: Framer<T>) -> Self {
+        QueueOutbound { notification, ..self }
+    }
+}
+
+impl<T: Send + 'static> Outbound for QueueOutbound<T> {
+    fn send(&self, frame: Vec<u8>) {
+        let (item, bytes) = (self.frame)(frame);
+        let _ = self.tx.send(item, bytes);
+    }
+    fn send_notification(&self, frame: Vec<u8>) {
+        let (item, bytes) = (self.notification)(frame);
+        let _ = self.tx.send(item, bytes);
+    }
+    fn is_open(&self) -> bool {
+        self.tx.is_open()
+    }
+    fn wait_for_room(&self) -> Option<WaitForRoom> {
+        self.tx.wait_for_room()
+    }
+    fn block_for_room(&self, limit: Duration) -> bool {
+        self.tx.block_for_room(limit)
     }
 }
 

@@ -7,10 +7,9 @@
 //! `print()`, a C extension or a child process cannot corrupt the stream.
 
 use super::framing::{Frame, LineReader};
-use super::queue::{queue, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET, DEFAULT_WRITE_TIMEOUT};
+use super::queue::{queue, QueueOutbound, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET, DEFAULT_WRITE_TIMEOUT};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::outbound::WaitForRoom;
-use crate::server::{Inbound, Outbound, Server, Session};
+use crate::server::{Inbound, Server, Session};
 use std::io::{self, BufReader, Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,22 +45,12 @@ enum ToWriter {
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
-struct WriterSink(QueueSender<ToWriter>);
-
-impl Outbound for WriterSink {
-    fn send(&self, frame: Vec<u8>) {
-        let n = frame.len() + 1;
-        let _ = self.0.send(ToWriter::Frame(frame), n);
-    }
-    fn is_open(&self) -> bool {
-        self.0.is_open()
-    }
-    fn wait_for_room(&self) -> Option<WaitForRoom> {
-        self.0.wait_for_room()
-    }
-    fn block_for_room(&self, limit: Duration) -> bool {
-        self.0.block_for_room(limit)
-    }
+/// The session's outbound: frames for the writer thread (each counts its newline too).
+fn writer_sink(tx: QueueSender<ToWriter>) -> QueueOutbound<ToWriter> {
+    QueueOutbound::new(tx, |f| {
+        let n = f.len() + 1;
+        (ToWriter::Frame(f), n)
+    })
 }
 
 /// Serves one session over a reader/writer pair until input ends, output breaks, or `shutdown`.
@@ -84,7 +73,7 @@ where
     tx.on_stall(move || stalled.cancel());
 
     spawn_writer(output, rx, closed.clone())?;
-    let inbound = Inbound::new(Arc::new(WriterSink(tx.clone())));
+    let inbound = Inbound::new(Arc::new(writer_sink(tx.clone())));
     session.set_standalone(Some(inbound.out.clone()));
     spawn_reader(input, session.clone(), inbound, options.max_message_bytes, input_done.clone(), shutdown.clone())?;
 

@@ -28,11 +28,10 @@
 use super::gate::{self, CHALLENGE};
 use super::http::{header_list, AccessPolicy};
 use super::listen::{self, Connections};
-use super::queue::{queue, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET};
+use super::queue::{queue, QueueOutbound, QueueReceiver, QueueSender, DEFAULT_STREAM_BUDGET};
 use super::ws_gate::{head_headers, read_head, Replayed};
 use crate::jsonrpc::{self, ErrorObject};
-use crate::server::outbound::WaitForRoom;
-use crate::server::{Headers, Inbound, Outbound, Principal, Server, Session};
+use crate::server::{Headers, Inbound, Principal, Server, Session};
 use bytes::Bytes;
 use futures_util::{Sink, SinkExt, StreamExt};
 use std::net::SocketAddr;
@@ -161,22 +160,11 @@ impl Out {
 }
 
 /// The session's [`Outbound`]: any thread may send; the writer task writes.
-struct WsOutbound(QueueSender<Out>);
-
-impl Outbound for WsOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let n = frame.len();
-        let _ = self.0.send(Out::Frame(frame), n);
-    }
-    fn is_open(&self) -> bool {
-        self.0.is_open()
-    }
-    fn wait_for_room(&self) -> Option<WaitForRoom> {
-        self.0.wait_for_room()
-    }
-    fn block_for_room(&self, limit: Duration) -> bool {
-        self.0.block_for_room(limit)
-    }
+fn ws_outbound(tx: QueueSender<Out>) -> QueueOutbound<Out> {
+    QueueOutbound::new(tx, |f| {
+        let n = f.len();
+        (Out::Frame(f), n)
+    })
 }
 
 /// An HTTP answer that refuses an upgrade, with a JSON-RPC error body (tungstenite writes the body
@@ -289,7 +277,7 @@ async fn connection(shared: Arc<Shared>, stream: TcpStream, shutdown: Cancellati
     let writer_dead = CancellationToken::new();
     let mut writer = tokio::spawn(write_loop(sink, rx, options.write_timeout, writer_dead.clone()));
     let session: Arc<Session> = shared.server.session();
-    let inbound = Inbound { out: Arc::new(WsOutbound(tx.clone())), headers: Arc::new(headers), principal };
+    let inbound = Inbound { out: Arc::new(ws_outbound(tx.clone())), headers: Arc::new(headers), principal };
     session.set_standalone(Some(inbound.out.clone()));
 
     let ping_every = options.ping_interval;

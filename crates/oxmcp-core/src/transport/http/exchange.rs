@@ -16,9 +16,8 @@ use super::status::{json_response, plain_status, response_status, with_session_i
 use super::stream::{replay_body, sse_response};
 use crate::jsonrpc::Incoming;
 use crate::protocol::ProtocolVersion;
-use crate::server::outbound::WaitForRoom;
-use crate::server::{Inbound, Outbound, Principal, Session};
-use crate::transport::queue::{queue, QueueReceiver, QueueSender};
+use crate::server::{Inbound, Principal, Session};
+use crate::transport::queue::{queue, QueueOutbound, QueueReceiver, QueueSender};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::header::{HeaderMap, HeaderValue};
@@ -27,7 +26,6 @@ use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 /// A frame for one HTTP request's answer.
 enum OutFrame {
@@ -45,26 +43,16 @@ impl OutFrame {
     }
 }
 
-struct RequestOutbound(QueueSender<OutFrame>);
-
-impl Outbound for RequestOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let n = frame.len();
-        let _ = self.0.send(OutFrame::Response(frame), n);
-    }
-    fn send_notification(&self, frame: Vec<u8>) {
-        let n = frame.len();
-        let _ = self.0.send(OutFrame::Notification(frame), n);
-    }
-    fn is_open(&self) -> bool {
-        self.0.is_open()
-    }
-    fn wait_for_room(&self) -> Option<WaitForRoom> {
-        self.0.wait_for_room()
-    }
-    fn block_for_room(&self, limit: Duration) -> bool {
-        self.0.block_for_room(limit)
-    }
+/// One HTTP answer's frames: notifications first, then the response.
+fn request_outbound(tx: QueueSender<OutFrame>) -> QueueOutbound<OutFrame> {
+    QueueOutbound::new(tx, |f| {
+        let n = f.len();
+        (OutFrame::Response(f), n)
+    })
+    .with_notifications(|f| {
+        let n = f.len();
+        (OutFrame::Notification(f), n)
+    })
 }
 
 /// Cancels a stateless request's work when its HTTP exchange is dropped (the client went away).
@@ -105,7 +93,7 @@ pub(super) async fn exchange(
             }
         });
     }
-    let inbound = Inbound { out: Arc::new(RequestOutbound(tx)), headers: Arc::new(header_list(headers)), principal };
+    let inbound = Inbound { out: Arc::new(request_outbound(tx)), headers: Arc::new(header_list(headers)), principal };
     session.handle_incoming(incoming, &inbound);
     drop(inbound);
     let with_session = |r: Response<BoxBody>| match session_id {

@@ -7,7 +7,7 @@ use super::body::{BoxBody, ChannelBody};
 use super::headers::{header, require_event_stream};
 use super::state::State;
 use super::status::{error_response, method_not_allowed, plain_status, with_session_id};
-use super::stream::{keep_alive, parse_event_id, replay_body, sse_response, SseOutbound};
+use super::stream::{keep_alive, parse_event_id, replay_body, sse_outbound, sse_response};
 use crate::jsonrpc::ErrorObject;
 use crate::server::Principal;
 use crate::transport::queue::queue;
@@ -50,7 +50,7 @@ pub(super) fn get<B>(state: &State, req: Request<B>, principal: Option<&Principa
         }
         *slot = Some(tx.clone());
     }
-    entry.session.set_standalone(Some(Arc::new(SseOutbound(tx.clone()))));
+    entry.session.set_standalone(Some(Arc::new(sse_outbound(tx.clone()))));
     keep_alive(&tx, state.options.keepalive);
     with_session_id(sse_response(ChannelBody::boxed(rx, ())), &entry.id)
 }

@@ -9,7 +9,7 @@ use super::request_body::{read_message, RequestBody};
 use super::sessions::{mint_id, SessionRefused, SseSession};
 use super::state::State;
 use super::status::{error_response, plain_status};
-use super::stream::{keep_alive, sse_response, SseOutbound};
+use super::stream::{keep_alive, sse_outbound, sse_response};
 use crate::jsonrpc::{self, ErrorObject};
 use crate::server::{Inbound, Principal};
 use crate::transport::queue::queue;
@@ -52,7 +52,7 @@ pub(super) fn open<B>(state: &Arc<State>, req: &Request<B>, principal: Option<Pr
     // The session lives as long as its stream: a client that stopped reading ends it.
     let (ending, ended) = (state.clone(), id.clone());
     tx.on_stall(move || ending.sse.remove(&ended));
-    let inbound = Inbound { principal, ..Inbound::new(Arc::new(SseOutbound(tx.clone()))) };
+    let inbound = Inbound { principal, ..Inbound::new(Arc::new(sse_outbound(tx.clone()))) };
     let session = Arc::new(SseSession { session: state.server.session(), inbound });
     session.session.set_standalone(Some(session.inbound.out.clone()));
     state.sse.insert(id.clone(), session);

@@ -4,8 +4,7 @@
 
 use super::body::{self, BoxBody, ChannelBody};
 use super::events::EventStore;
-use crate::server::Outbound;
-use crate::transport::queue::{queue, QueueSender};
+use crate::transport::queue::{queue, QueueOutbound, QueueSender};
 use bytes::Bytes;
 use hyper::header::HeaderValue;
 use hyper::Response;
@@ -24,22 +23,12 @@ pub(super) fn sse_response(body: BoxBody) -> Response<BoxBody> {
 
 /// A stream that belongs to a session rather than to one request (the standalone GET stream, the
 /// legacy SSE stream): every frame is a `message` event.
-pub(super) struct SseOutbound(pub(super) QueueSender<Bytes>);
-
-impl Outbound for SseOutbound {
-    fn send(&self, frame: Vec<u8>) {
-        let event = body::sse_event(None, &frame);
-        let _ = self.0.send(event.clone(), event.len());
-    }
-    fn is_open(&self) -> bool {
-        self.0.is_open()
-    }
-    fn wait_for_room(&self) -> Option<crate::server::outbound::WaitForRoom> {
-        self.0.wait_for_room()
-    }
-    fn block_for_room(&self, limit: Duration) -> bool {
-        self.0.block_for_room(limit)
-    }
+pub(super) fn sse_outbound(tx: QueueSender<Bytes>) -> QueueOutbound<Bytes> {
+    QueueOutbound::new(tx, |f| {
+        let event = body::sse_event(None, &f);
+        let n = event.len();
+        (event, n)
+    })
 }
 
 /// Sends an SSE comment every `every` until the stream's body is gone, so that proxies and

@@ -8,6 +8,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
@@ -130,24 +132,27 @@ def _sigterm_cancels_this_task() -> Iterator[_Signal]:
     seen = _Signal()
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
-    installed = False
-    if task is not None and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+    restore: Callable[[], object] | None = None
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if task is not None and on_main_thread and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
 
         def on_sigterm() -> None:
             if not seen.received:
                 seen.received = True
                 task.cancel()
 
-        try:
+        if sys.platform == "win32":
+            # Windows loops have no add_signal_handler: a plain handler hands over to the loop.
+            signal.signal(signal.SIGTERM, lambda *_: loop.call_soon_threadsafe(on_sigterm))
+            restore = lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)  # noqa: E731
+        else:
             loop.add_signal_handler(signal.SIGTERM, on_sigterm)
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-            pass
+            restore = lambda: loop.remove_signal_handler(signal.SIGTERM)  # noqa: E731
     try:
         yield seen
     finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGTERM)
+        if restore is not None:
+            restore()
 
 
 def _uncancel() -> None:

@@ -18,14 +18,13 @@ import itertools
 import json
 import random
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+
+from server_process import ServerProcess
 
 SERVER = """
 import asyncio, inspect, sys
@@ -90,47 +89,9 @@ class Tally:
                 self.notes.append(f"{kind}: {note}")
 
 
-class Server:
+class Server(ServerProcess):
     def __init__(self, idle: float, write_timeout: float) -> None:
-        self.dir = tempfile.TemporaryDirectory()
-        script = Path(self.dir.name) / "server.py"
-        script.write_text(SERVER)
-        args = [sys.executable, str(script), str(idle), str(write_timeout)]
-        self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
-        assert self.proc.stderr is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if "serving MCP on http://" in line:
-                addr = line.split("http://", 1)[1].split("/", 1)[0]
-                host, port = addr.rsplit(":", 1)
-                self.host, self.port = host, int(port)
-                # Keep draining stderr so the server never blocks on a full pipe.
-                threading.Thread(target=self._drain, daemon=True).start()
-                return
-        raise RuntimeError("the server did not start")
-
-    def _drain(self) -> None:
-        assert self.proc.stderr is not None
-        for _ in self.proc.stderr:
-            pass
-
-    def rss(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return 0
-
-    def fds(self) -> int:
-        return len(list(Path(f"/proc/{self.proc.pid}/fd").iterdir()))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.dir.cleanup()
+        super().__init__(SERVER, str(idle), str(write_timeout))
 
 
 def responses(content_type: str, body: bytes) -> list[dict[str, Any]]:

@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
+
+from server_process import ServerProcess
 
 SERVER = """
 import asyncio, sys
@@ -47,41 +45,9 @@ MODERN = "2026-07-28"
 MIB = 1024 * 1024
 
 
-def rss(pid: int) -> int:
-    """Resident set size of `pid` in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-class Server:
+class Server(ServerProcess):
     def __init__(self) -> None:
-        self.dir = tempfile.TemporaryDirectory()
-        script = Path(self.dir.name) / "server.py"
-        script.write_text(SERVER)
-        self.proc = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.PIPE, text=True)
-        assert self.proc.stderr is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if "serving MCP on http://" in line:
-                addr = line.split("http://", 1)[1].split("/", 1)[0]
-                self.host, port = addr.rsplit(":", 1)
-                self.port = int(port)
-                return
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.dir.cleanup()
-
-    def rss(self) -> int:
-        return rss(self.proc.pid)
+        super().__init__(SERVER)
 
 
 def http(

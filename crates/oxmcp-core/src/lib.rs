@@ -1,5 +1,6 @@
 //! oxmcp-core: the Model Context Protocol engine behind oxmcp.
 //!
+//! - [`auth`]: the OAuth resource server: bearer tokens verified (JWT, introspection), metadata.
 //! - [`jsonrpc`]: JSON-RPC 2.0 framing, ids, errors.
 //! - [`protocol`]: protocol revisions, the era of a request, the method table.
 //! - [`server`]: catalog, the [`server::Handler`] trait, sessions and dispatch.
@@ -8,6 +9,7 @@
 //!
 //! No PyO3 here: the Python bindings live in the root crate and implement [`server::Handler`].
 
+pub mod auth;
 pub mod jsonrpc;
 pub mod protocol;
 pub mod server;

@@ -26,6 +26,8 @@ pub struct ToolSpec {
     /// How long a call may run before it is answered with a timeout error and cancelled
     /// (`server::deadline`); `None`: no bound. Bounds a task's run too.
     pub timeout: Option<std::time::Duration>,
+    /// OAuth scopes a caller needs to see and call it (beyond the server's required scopes).
+    pub scopes: Vec<String>,
 }
 
 impl ToolSpec {
@@ -43,7 +45,16 @@ impl ToolSpec {
         let arguments = ArgumentSchema::compile(schema, drop_unknown).map_err(|e| format!("tool {name:?}: {e}"))?;
         let task_support =
             super::tasks::record::TaskSupport::of_definition(&definition).map_err(|e| format!("tool {name:?}: {e}"))?;
-        Ok(ToolSpec { name, definition, arguments, handle, task_support, task_manual_start: false, timeout: None })
+        Ok(ToolSpec {
+            name,
+            definition,
+            arguments,
+            handle,
+            task_support,
+            task_manual_start: false,
+            timeout: None,
+            scopes: Vec::new(),
+        })
     }
 }
 
@@ -66,13 +77,15 @@ pub struct ResourceSpec {
     pub handle: u64,
     /// Its own caching hints for `resources/read` (else the server's).
     pub cache: Option<(u64, CacheScope)>,
+    /// OAuth scopes a caller needs to see and read it.
+    pub scopes: Vec<String>,
 }
 
 impl ResourceSpec {
     pub fn new(definition: Value, handle: u64) -> Result<Self, String> {
         let uri = required_str(&definition, "uri", "resource")?;
         required_str(&definition, "name", "resource")?;
-        Ok(ResourceSpec { uri, definition, handle, cache: None })
+        Ok(ResourceSpec { uri, definition, handle, cache: None, scopes: Vec::new() })
     }
 }
 
@@ -86,6 +99,8 @@ pub struct TemplateSpec {
     /// The URI variables' schema (see [`TemplateSpec::with_variables`]); `None`: they reach the
     /// handler as the strings read from the URI.
     pub variables: Option<ArgumentSchema>,
+    /// OAuth scopes a caller needs to see it and read what it matches.
+    pub scopes: Vec<String>,
 }
 
 impl TemplateSpec {
@@ -93,7 +108,15 @@ impl TemplateSpec {
         let raw = required_str(&definition, "uriTemplate", "resource template")?;
         required_str(&definition, "name", "resource template")?;
         let template = UriTemplate::parse(&raw)?;
-        Ok(TemplateSpec { uri_template: raw, template, definition, handle, cache: None, variables: None })
+        Ok(TemplateSpec {
+            uri_template: raw,
+            template,
+            definition,
+            handle,
+            cache: None,
+            variables: None,
+            scopes: Vec::new(),
+        })
     }
 
     /// Types the URI variables: `schema` is a JSON Schema object like a tool's `inputSchema`
@@ -131,6 +154,8 @@ pub struct PromptSpec {
     pub handle: u64,
     /// The arguments' schema (see [`PromptSpec::with_arguments`]); `None`: only `required` is checked.
     pub arguments: Option<ArgumentSchema>,
+    /// OAuth scopes a caller needs to see and get it.
+    pub scopes: Vec<String>,
 }
 
 impl PromptSpec {
@@ -146,7 +171,7 @@ impl PromptSpec {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(PromptSpec { name, definition, required, handle, arguments: None })
+        Ok(PromptSpec { name, definition, required, handle, arguments: None, scopes: Vec::new() })
     }
 
     /// Types the arguments: `schema` is a JSON Schema object like a tool's `inputSchema`.

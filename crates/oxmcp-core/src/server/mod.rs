@@ -81,6 +81,9 @@ pub struct ServerConfig {
     pub request_state: RequestStateKeys,
     /// Tasks (long-running tool calls): the store and its timings.
     pub tasks: TaskConfig,
+    /// OAuth resource server: bearer tokens checked at the HTTP and WebSocket gate, the
+    /// metadata document, and per-component scopes. `None`: no bearer tokens.
+    pub resource_server: Option<Arc<crate::auth::ResourceServer>>,
 }
 
 impl ServerConfig {
@@ -99,6 +102,7 @@ impl ServerConfig {
             cache_scope: CacheScope::Public,
             request_state: RequestStateKeys::random(std::time::Duration::from_secs(600)),
             tasks: TaskConfig::default(),
+            resource_server: None,
         }
     }
 
